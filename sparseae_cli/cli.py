@@ -1,0 +1,71 @@
+"""The ``sparseae`` command: ``train`` (a Hydra application) and ``report``.
+
+Bad input exits 2 and a failed run exits 1, each with one line on stderr and no
+traceback (``--debug`` shows it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from importlib import resources
+from pathlib import Path
+
+from .errors import SparseaeError, UsageError
+
+COMMANDS = {
+    "train": "train a model (Hydra overrides, -m for sweeps, --cfg job to print the config)",
+    "report": "collect runs into tables: sparseae report DIR... --by constraint,eta",
+}
+
+
+def conf_dir() -> Path:
+    return Path(str(resources.files("sparseae_cli.conf")))
+
+
+def usage() -> str:
+    from .config_check import config_groups
+
+    lines = ["usage: sparseae COMMAND [ARGS...] [--debug]", "", "commands:"]
+    lines += [f"  {name:<8} {text}" for name, text in COMMANDS.items()]
+    lines += ["", "config groups (choose with GROUP=CHOICE):"]
+    for group, choices in config_groups(conf_dir()).items():
+        lines.append(f"  {group:<11} {', '.join(choices)}")
+    lines += [
+        "",
+        "examples:",
+        "  sparseae train model=supervised_ae constraint=l11 eta=300",
+        "  sparseae train -m dataset=ohlson constraint=l1,l11 eta=200,400,1000",
+        "  sparseae report outputs/multirun/DATE/TIME --by constraint,eta",
+        "  sparseae train --help     (Hydra's help: every key and its default)",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
+    if debug:
+        os.environ["HYDRA_FULL_ERROR"] = "1"
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(usage())
+        sys.exit(0)
+    command, rest = argv[0], argv[1:]
+    try:
+        if command == "train":
+            from .train_command import train
+
+            code = train(rest, conf_dir(), debug)
+        elif command == "report":
+            from .reporting.command import report
+
+            code = report(rest)
+        else:
+            raise UsageError(f"unknown command '{command}'; choose one of: {', '.join(COMMANDS)}")
+    except SparseaeError as exc:
+        if debug:
+            raise
+        print(f"sparseae: error: {exc}", file=sys.stderr)
+        code = exc.exit_code
+    sys.exit(code)

@@ -1,0 +1,105 @@
+"""Compose and check a command line's overrides before Hydra runs anything.
+
+Hydra reports bad overrides with multi-line messages and exit status 1; sparseae
+refuses them up front with one line, the valid choices, and exit status 2. Sweeps
+are checked value by value (each swept value against the first of the others).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from .errors import UsageError
+from .validation import validate_config
+
+
+def config_groups(conf_dir: Path) -> dict[str, list[str]]:
+    """Config group -> its choices, read from the config tree."""
+    return {
+        group.name: sorted(p.stem for p in group.glob("*.yaml"))
+        for group in sorted(conf_dir.iterdir())
+        if group.is_dir() and not group.name.startswith("_")
+    }
+
+
+def _variants(overrides: list[str]) -> list[list[str]]:
+    parser = OverridesParser.create()
+    try:
+        parsed = parser.parse_overrides(overrides)
+    except HydraException as exc:
+        raise UsageError(f"cannot parse override: {_one_line(exc)}") from None
+    choices = []
+    for override, text in zip(parsed, overrides):
+        if override.is_sweep_override():
+            prefix = text.split("=", 1)[0]
+            choices.append([f"{prefix}={v}" for v in override.sweep_string_iterator()])
+        else:
+            choices.append([text])
+    base = [c[0] for c in choices]
+    variants = [base]
+    for i, options in enumerate(choices):
+        for option in options[1:]:
+            variants.append(base[:i] + [option] + base[i + 1 :])
+    return variants
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+def _check_group_choices(overrides: list[str], groups: dict[str, list[str]]) -> None:
+    for override in OverridesParser.create().parse_overrides(overrides):
+        key = override.key_or_group
+        if key not in groups:
+            continue
+        values = override.sweep_string_iterator() if override.is_sweep_override() else [
+            override.value()
+        ]
+        for value in values:
+            if value is not None and str(value) not in groups[key] and str(value) != "null":
+                raise UsageError(f"unknown {key} '{value}'; choose one of: {', '.join(groups[key])}")
+
+
+def _check_keys(variant: list[str], groups: dict[str, list[str]], config_name: str) -> None:
+    """Keys set on the command line must exist once the chosen groups are composed."""
+    parsed = OverridesParser.create().parse_overrides(variant)
+    chosen = [t for o, t in zip(parsed, variant) if o.key_or_group in groups]
+    base = compose(config_name, overrides=chosen)
+    for override in parsed:
+        key = override.key_or_group
+        if key in groups or key.startswith("hydra") or override.is_add() or override.is_force_add():
+            continue
+        parent, _, leaf = key.rpartition(".")
+        node = OmegaConf.select(base, parent) if parent else base
+        if not OmegaConf.is_dict(node) or leaf not in node:
+            where = f"'{parent}'" if parent else "the top level"
+            valid = ", ".join(str(k) for k in node) if OmegaConf.is_dict(node) else "none"
+            raise UsageError(
+                f"unknown config key '{key}'; valid keys at {where}: {valid} "
+                "(prefix with + to add a new key)"
+            )
+
+
+def check_overrides(overrides: list[str], conf_dir: Path, config_name: str = "config") -> None:
+    groups = config_groups(conf_dir)
+    variants = _variants(overrides)
+    _check_group_choices(overrides, groups)
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(conf_dir), version_base="1.3"):
+            for variant in variants:
+                try:
+                    _check_keys(variant, groups, config_name)
+                    cfg = compose(config_name, overrides=variant)
+                    validate_config(cfg)
+                except (HydraException, OmegaConfBaseException) as exc:
+                    raise UsageError(_one_line(exc)) from None
+    finally:
+        GlobalHydra.instance().clear()

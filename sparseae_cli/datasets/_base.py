@@ -1,0 +1,54 @@
+"""The one interface every dataset returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Dataset:
+    """Features, labels and metadata.
+
+    ``test_index`` holds the official test split of image sets; when it is None the
+    runner uses stratified k-fold cross-validation (omics and tabular sets).
+    """
+
+    name: str
+    X: np.ndarray  # (n, d) float32
+    y: np.ndarray  # (n,) int64 in 0..k-1
+    class_names: list[str]
+    feature_names: list[str]
+    image_shape: tuple[int, ...] | None = None
+    test_index: np.ndarray | None = None
+    kind: str = "tabular"  # "image", "omics" or "tabular": selects the preprocessing
+    source: list[str] = field(default_factory=list)  # files read, for the run record
+
+    def __post_init__(self) -> None:
+        self.X = np.ascontiguousarray(self.X, dtype=np.float32)
+        self.y = np.asarray(self.y, dtype=np.int64)
+        if self.X.ndim != 2 or len(self.X) != len(self.y):
+            raise ValueError(f"{self.name}: X must be (n, d) with n labels")
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def n_features(self) -> int:
+        return self.X.shape[1]
+
+    def subset(self, max_samples: int | None, seed: int = 0) -> Dataset:
+        """A stratified-ish random subset (keeps the official split proportions)."""
+        if not max_samples or max_samples >= len(self.y):
+            return self
+        rng = np.random.default_rng(seed)
+        keep = np.sort(rng.choice(len(self.y), size=max_samples, replace=False))
+        test_index = None
+        if self.test_index is not None:
+            is_test = np.zeros(len(self.y), bool)
+            is_test[self.test_index] = True
+            test_index = np.nonzero(is_test[keep])[0]
+        return Dataset(self.name, self.X[keep], self.y[keep], self.class_names,
+                       self.feature_names, self.image_shape, test_index, self.kind, self.source)

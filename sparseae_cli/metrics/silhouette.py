@@ -1,0 +1,20 @@
+"""Silhouette (Rousseeuw 1987) of the true classes in the latent space, train and test."""
+
+import numpy as np
+from sklearn.metrics import silhouette_score
+
+from . import METRICS, EvalInputs
+
+
+def _silhouette(codes: np.ndarray, labels: np.ndarray) -> float:
+    if len(np.unique(labels)) < 2 or len(labels) <= len(np.unique(labels)):
+        return float("nan")
+    return float(silhouette_score(codes, labels, metric="euclidean"))
+
+
+@METRICS.register("silhouette")
+def silhouette(inputs: EvalInputs) -> dict:
+    return {
+        "silhouette_train": _silhouette(inputs.code_train, inputs.y_train),
+        "silhouette_test": _silhouette(inputs.code_test, inputs.y_test),
+    }

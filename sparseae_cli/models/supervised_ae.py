@@ -1,0 +1,96 @@
+"""Supervised autoencoder of Barlaud & Guyard (ICASSP 2021).
+
+The latent code is the vector of k class logits; the loss is
+    L = CE(z, y) + lam * SmoothL1(x_hat, x),
+summed over the batch and the features as in the authors' code (``reduction=sum``),
+or averaged as the paper's text says (``reduction=mean``).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..errors import UsageError
+from . import MODELS, DataSpec
+from ._layers import mlp
+
+# Hidden sizes per architecture (encoder side; the decoder mirrors it).
+ARCHITECTURES = {
+    "netbio": lambda cfg: [int(cfg.hidden)],
+    "lenet": lambda cfg: [300, 100],
+    "fair4": lambda cfg: [512, 512, 512, 512],
+}
+# The reference FairAutoEncoder ends its decoder with tanh; the others are linear.
+DEFAULT_OUTPUT = {"netbio": "identity", "lenet": "identity", "fair4": "tanh"}
+
+
+class SupervisedAE(nn.Module):
+    def __init__(self, n_features: int, n_classes: int, hidden: list[int], activation: str,
+                 output_activation: str, lam: float, reduction: str, recon: str,
+                 smooth_l1_beta: float, class_weights: list[float] | None) -> None:
+        super().__init__()
+        self.encoder = mlp([n_features, *hidden, n_classes], activation)
+        self.decoder = mlp([n_classes, *reversed(hidden), n_features], activation, output_activation)
+        self.lam = lam
+        self.reduction = reduction
+        self.recon = recon
+        self.smooth_l1_beta = smooth_l1_beta
+        weights = torch.tensor(class_weights, dtype=torch.float32) if class_weights else None
+        self.register_buffer("class_weights", weights, persistent=False)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        z = self.encode(x)
+        return {"code": z, "logits": z, "reconstruction": self.decode(z)}
+
+    def loss(self, x, y, outputs) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        ce = F.cross_entropy(outputs["logits"], y, weight=self.class_weights,
+                             reduction=self.reduction)
+        if self.recon == "smooth_l1":
+            rec = F.smooth_l1_loss(outputs["reconstruction"], x, beta=self.smooth_l1_beta,
+                                   reduction=self.reduction)
+        else:
+            rec = F.mse_loss(outputs["reconstruction"], x, reduction=self.reduction)
+        return ce + self.lam * rec, {"cross_entropy": ce, "reconstruction": rec}
+
+
+@MODELS.register("supervised_ae")
+def build_supervised_ae(cfg, spec: DataSpec) -> SupervisedAE:
+    if cfg.arch not in ARCHITECTURES:
+        raise UsageError(
+            f"unknown model.arch '{cfg.arch}'; choose one of: {', '.join(ARCHITECTURES)}"
+        )
+    latent = cfg.get("latent_dim")
+    if latent is not None and int(latent) != spec.n_classes:
+        raise UsageError(
+            f"model.latent_dim={latent} but the supervised AE's latent is the {spec.n_classes} "
+            f"class logits; set model.latent_dim=null (or {spec.n_classes})"
+        )
+    if cfg.loss.reduction not in ("sum", "mean"):
+        raise UsageError(f"model.loss.reduction must be 'sum' or 'mean', got '{cfg.loss.reduction}'")
+    if cfg.loss.recon not in ("smooth_l1", "mse"):
+        raise UsageError(f"model.loss.recon must be 'smooth_l1' or 'mse', got '{cfg.loss.recon}'")
+    weights = cfg.loss.get("class_weights")
+    if weights is not None and len(weights) != spec.n_classes:
+        raise UsageError(
+            f"model.loss.class_weights has {len(weights)} values for {spec.n_classes} classes"
+        )
+    return SupervisedAE(
+        n_features=spec.n_features,
+        n_classes=spec.n_classes,
+        hidden=ARCHITECTURES[cfg.arch](cfg),
+        activation=cfg.activation,
+        output_activation=cfg.get("output_activation") or DEFAULT_OUTPUT[cfg.arch],
+        lam=float(cfg.lam),
+        reduction=cfg.loss.reduction,
+        recon=cfg.loss.recon,
+        smooth_l1_beta=float(cfg.loss.smooth_l1_beta),
+        class_weights=list(weights) if weights is not None else None,
+    )

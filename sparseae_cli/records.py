@@ -1,0 +1,57 @@
+"""Run records: metrics.json written last and atomically, and the config hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+METRICS_FILE = "metrics.json"
+# Keys that change where or how fast a run goes, not what it computes.
+HASH_EXCLUDED = ("data_dir", "device", "threads", "progress")
+
+
+def config_hash(config: dict) -> str:
+    kept = {k: v for k, v in config.items() if k not in HASH_EXCLUDED}
+    text = json.dumps(kept, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _plain(value):
+    """JSON-safe values: numpy scalars to Python, NaN to null."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return None if math.isnan(value) or math.isinf(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def write_json_atomic(path: Path, payload: dict) -> None:
+    """Write to a temporary file in the same folder, then rename: never a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(_plain(payload), handle, indent=2)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_record(path: Path) -> dict | None:
+    try:
+        with open(path) as handle:
+            record = json.load(handle)
+    except (OSError, json.JSONDecodeError):
+        return None
+    return record if record.get("status") == "complete" else None

@@ -1,0 +1,149 @@
+"""One run: load data, split, and for every (seed, fold) train, evaluate and save.
+
+The flow is one-directional: config -> data -> model -> training -> metrics ->
+metrics.json. The record is written last, atomically, so an interrupted run never
+leaves a file that looks complete.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from omegaconf import OmegaConf
+
+from . import preprocess, records, runtime
+from .constraints import CONSTRAINTS  # noqa: F401  (registers constraints)
+from .datasets import DATASETS
+from .metrics import METRICS, EvalInputs
+from .models import MODELS, DataSpec
+from .splits import make_splits
+from .training.constrained import ConstrainedParameters
+from .training.double_descent import fit
+from .validation import validate_config
+
+log = logging.getLogger("sparseae")
+
+
+def short_params(cfg) -> dict:
+    """The keys users group and filter by, under their short names."""
+    return {
+        "dataset": cfg.dataset.name,
+        "model": cfg.model.name,
+        "arch": cfg.model.get("arch"),
+        "constraint": cfg.constraint.name,
+        "eta": cfg.eta,
+        "lam": cfg.lam,
+        "seed": cfg.seed,
+        "schedule": cfg.train.schedule,
+        "epochs": cfg.train.epochs,
+    }
+
+
+@torch.no_grad()
+def _forward_all(model, X: torch.Tensor, batch: int = 4096) -> dict[str, np.ndarray]:
+    model.eval()
+    parts: dict[str, list] = {}
+    for start in range(0, len(X), batch):
+        for key, value in model(X[start : start + batch]).items():
+            parts.setdefault(key, []).append(value.float().cpu())
+    return {k: torch.cat(v).numpy() for k, v in parts.items()}
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    return torch.softmax(torch.from_numpy(logits), dim=1).numpy()
+
+
+def run_split(cfg, data, split, spec, device, out_dir: Path, progress: bool) -> dict:
+    X_train, X_test = preprocess.fit_transform(
+        data.X[split.train], data.X[split.test], data.kind, cfg.preprocess
+    )
+    to = lambda a, dtype=torch.float32: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
+    Xtr, Xte = to(X_train), to(X_test)
+    ytr = to(data.y[split.train], torch.int64)
+
+    torch.manual_seed(split.seed)  # every fold of a seed starts from the same weights
+    model = MODELS.get(cfg.model.name)(cfg.model, spec).to(device)
+    constraint = ConstrainedParameters(model, cfg.constraint.name, cfg.eta,
+                                       list(cfg.constraint.params), cfg.constraint.get("groups", "inputs"))
+    generator = torch.Generator().manual_seed(split.seed * 1000 + split.fold)
+    result = fit(model, Xtr, ytr, cfg.train, constraint, generator, progress=progress)
+
+    out_train, out_test = _forward_all(model, Xtr), _forward_all(model, Xte)
+    inputs = EvalInputs(
+        code_train=out_train["code"], code_test=out_test["code"],
+        y_train=data.y[split.train], y_test=data.y[split.test],
+        proba_test=_softmax(out_test["logits"]) if "logits" in out_test else None,
+        x_test=X_test, reconstruction_test=out_test.get("reconstruction"),
+        weights={n: p.detach().cpu().numpy() for n, p in constraint.params.items()},
+        feature_names=data.feature_names,
+        first_layer=next(iter(constraint.params), None),
+    )
+    metrics: dict = {"seed": split.seed, "fold": split.fold}
+    for name in cfg.eval.metrics:
+        metrics.update(METRICS.get(name)(inputs))
+
+    tag = f"seed{split.seed}_fold{split.fold}"
+    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, out_dir / f"weights_{tag}.pt")
+    torch.save({k: v.cpu() for k, v in result.masks.items()}, out_dir / f"masks_{tag}.pt")
+    np.savez_compressed(
+        out_dir / f"codes_{tag}.npz", code_train=inputs.code_train, code_test=inputs.code_test,
+        y_train=inputs.y_train, y_test=inputs.y_test,
+        index_train=split.train, index_test=split.test,
+    )
+    metrics["loss_history"] = result.history
+    return metrics
+
+
+def summarise(folds: list[dict]) -> dict:
+    """mean, std (ddof=1 when n > 1) and n of every numeric metric over folds and seeds."""
+    summary = {}
+    keys = [k for k, v in folds[0].items() if isinstance(v, (int, float)) and k not in ("seed", "fold")]
+    for key in keys:
+        values = np.array([f[key] for f in folds if f.get(key) is not None], dtype=float)
+        values = values[np.isfinite(values)]
+        if len(values):
+            std = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+            summary[key] = {"mean": float(values.mean()), "std": std, "n": int(len(values))}
+    return summary
+
+
+def run(cfg, out_dir: Path, progress: bool = False) -> dict:
+    started = time.perf_counter()
+    validate_config(cfg)
+    device = runtime.pick_device(cfg.device)
+    runtime.set_threads(cfg.get("threads"))
+    data_dir = runtime.resolve_data_dir(cfg.data_dir)
+    data = DATASETS.get(cfg.dataset.name)(cfg.dataset, data_dir)
+    data = data.subset(cfg.dataset.get("max_samples"), seed=cfg.seed)
+    spec = DataSpec(data.n_features, data.n_classes, data.image_shape)
+    seeds = [cfg.seed + r for r in range(cfg.split.repeats)]
+    splits = make_splits(data, cfg.split.folds, seeds)
+    # Build once before training so that impossible shapes fail before any work.
+    MODELS.get(cfg.model.name)(cfg.model, spec)
+
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    folds = []
+    for i, split in enumerate(splits, start=1):
+        log.info("split %d/%d (seed %d, fold %d)", i, len(splits), split.seed, split.fold)
+        folds.append(run_split(cfg, data, split, spec, device, out_dir, progress))
+
+    record = {
+        "status": "complete",
+        "params": short_params(cfg),
+        "config": resolved,
+        "config_hash": records.config_hash(resolved),
+        "dataset": {"name": data.name, "n_samples": len(data.y), "n_features": data.n_features,
+                    "n_classes": data.n_classes, "class_names": data.class_names,
+                    "source": data.source},
+        "folds": folds,
+        "summary": summarise(folds),
+        "versions": runtime.versions(),
+        "device": str(device),
+        "wall_time_s": time.perf_counter() - started,
+    }
+    records.write_json_atomic(out_dir / records.METRICS_FILE, record)
+    return record

@@ -1,0 +1,75 @@
+"""``sparseae train``: check the overrides, then hand the command line to Hydra."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import hydra
+from hydra._internal.utils import get_args_parser
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+
+from . import callbacks
+from .errors import RunFailed, SparseaeError
+from .summary import one_line_summary
+
+
+def _progress(setting) -> bool:
+    if setting == "auto":
+        return sys.stderr.isatty()
+    return bool(setting)
+
+
+def _make_task(debug: bool):
+    def task(cfg) -> int:
+        from . import runner
+
+        hydra_cfg = HydraConfig.get()
+        out_dir = Path(hydra_cfg.runtime.output_dir)
+        try:
+            try:
+                record = runner.run(cfg, out_dir, progress=_progress(cfg.progress))
+            except SparseaeError:
+                raise
+            except Exception as exc:  # a bug or a library failure: still one line
+                if debug:
+                    raise
+                (out_dir / "traceback.txt").write_text(traceback.format_exc())
+                raise RunFailed(
+                    f"run failed: {type(exc).__name__}: {' '.join(str(exc).split())} "
+                    f"(traceback in {out_dir / 'traceback.txt'}; --debug shows it)"
+                ) from None
+        except SparseaeError as exc:
+            if debug:
+                raise
+            message = " ".join(str(exc).split())
+            (out_dir / callbacks.FAILED_FILE).write_text(message + "\n")
+            print(f"sparseae: error: {message}", file=sys.stderr)
+            if hydra_cfg.mode == RunMode.RUN:
+                raise SystemExit(exc.exit_code) from None
+            return exc.exit_code
+        print(one_line_summary(record, out_dir))
+        return 0
+
+    return task
+
+
+def train(args: list[str], conf_dir: Path, debug: bool) -> int:
+    parsed = get_args_parser().parse_args(args)
+    if not (parsed.help or parsed.hydra_help or parsed.shell_completion):
+        from .config_check import check_overrides
+
+        check_overrides(parsed.overrides, conf_dir, parsed.config_name or "config")
+    callbacks.failed_jobs.clear()
+    main = hydra.main(version_base="1.3", config_path=str(conf_dir), config_name="config")(
+        _make_task(debug)
+    )
+    saved = sys.argv
+    sys.argv = ["sparseae-train", *args]
+    try:
+        main()
+    finally:
+        sys.argv = saved
+    return 1 if callbacks.failed_jobs else 0

@@ -1,0 +1,1 @@
+"""Training: the epoch loop, constrained parameters and masks, double descent."""

@@ -1,0 +1,63 @@
+"""Constrained training schedules (Barlaud & Guyard 2021, Algorithm 2).
+
+``double_descent``: train, project the selected weights, keep their support as an
+explicit mask, rewind the kept weights to their initial values (``rewind=true``,
+as the authors' ICASSP-era code) or keep the projected ones (``rewind=false``, as
+their later code), then retrain with the masked entries held at exactly zero.
+``projected_gradient``: project after every optimiser step.
+``plain``: no constraint during training (the unconstrained baseline).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from ..errors import UsageError
+from .constrained import ConstrainedParameters, Masks
+from .loop import train_epochs
+
+SCHEDULES = ("double_descent", "projected_gradient", "plain")
+
+
+@dataclass
+class FitResult:
+    masks: dict[str, torch.Tensor] = field(default_factory=dict)
+    history: dict[str, list[float]] = field(default_factory=dict)
+
+
+def fit(model: nn.Module, X, y, train_cfg, constraint: ConstrainedParameters,
+        generator: torch.Generator, progress: bool = False) -> FitResult:
+    schedule = train_cfg.schedule
+    if schedule not in SCHEDULES:
+        raise UsageError(f"unknown train.schedule '{schedule}'; choose one of: {', '.join(SCHEDULES)}")
+    result = FitResult()
+    if schedule == "plain" or not constraint.params:
+        result.history["train"] = train_epochs(model, X, y, train_cfg, train_cfg.epochs,
+                                               generator, desc="train", progress=progress)
+        return result
+    if schedule == "projected_gradient":
+        result.history["train"] = train_epochs(model, X, y, train_cfg, train_cfg.epochs, generator,
+                                               after_step=constraint.project, desc="projected",
+                                               progress=progress)
+        result.masks = constraint.support()
+        return result
+
+    initial = copy.deepcopy(model.state_dict())
+    result.history["phase1"] = train_epochs(model, X, y, train_cfg, train_cfg.epochs, generator,
+                                            desc="phase 1", progress=progress)
+    constraint.project()
+    result.masks = constraint.support()
+    if train_cfg.rewind:
+        model.load_state_dict(initial)
+    masks = Masks(model, result.masks)
+    masks.apply_to_weights()
+    result.history["phase2"] = train_epochs(
+        model, X, y, train_cfg, train_cfg.get("epochs_phase2") or train_cfg.epochs, generator,
+        after_backward=masks.apply_to_grads, after_step=masks.apply_to_weights,
+        desc="phase 2", progress=progress,
+    )
+    return result

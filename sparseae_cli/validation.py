@@ -1,0 +1,44 @@
+"""Checks on a composed config, run before any data is loaded or any training starts."""
+
+from __future__ import annotations
+
+from .constraints import CONSTRAINTS
+from .datasets import DATASETS
+from .errors import UsageError
+from .metrics import METRICS
+from .models import MODELS
+
+
+def _positive_int(value, key: str, allow_zero: bool = False) -> None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and (value >= 0 if allow_zero else value > 0)
+    if not ok:
+        raise UsageError(f"{key} must be a {'non-negative' if allow_zero else 'positive'} integer, got {value!r}")
+
+
+def _number(value, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UsageError(f"{key} must be a number, got {value!r}")
+    return float(value)
+
+
+def validate_config(cfg) -> None:
+    """Raise UsageError with a one-line message for the first problem found."""
+    DATASETS.get(cfg.dataset.name)
+    MODELS.get(cfg.model.name)
+    CONSTRAINTS.get(cfg.constraint.name)
+    for name in cfg.eval.metrics:
+        METRICS.get(name)
+    if _number(cfg.eta, "eta") <= 0:
+        raise UsageError(f"eta must be > 0 (the radius of the constraint ball), got {cfg.eta}")
+    if _number(cfg.lam, "lam") < 0:
+        raise UsageError(f"lam must be >= 0 (the reconstruction weight), got {cfg.lam}")
+    if _number(cfg.train.lr, "train.lr") <= 0:
+        raise UsageError(f"train.lr must be > 0, got {cfg.train.lr}")
+    _positive_int(cfg.train.epochs, "train.epochs", allow_zero=True)
+    _positive_int(cfg.train.batch_size, "train.batch_size")
+    _positive_int(cfg.split.folds, "split.folds")
+    _positive_int(cfg.split.repeats, "split.repeats")
+    if cfg.split.folds < 2:
+        raise UsageError(f"split.folds must be at least 2 for cross-validation, got {cfg.split.folds}")
+    if not isinstance(cfg.seed, int):
+        raise UsageError(f"seed must be an integer, got {cfg.seed!r}")
