@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from pathlib import Path
 
 import hydra
+import torch
 from hydra._internal.utils import get_args_parser
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
@@ -22,12 +24,23 @@ def _progress(setting) -> bool:
     return bool(setting)
 
 
+def _share_cores(hydra_cfg) -> None:
+    """Parallel local jobs split the cores instead of each taking all of them."""
+    n_jobs = hydra_cfg.launcher.get("n_jobs") if "launcher" in hydra_cfg else None
+    if hydra_cfg.mode == RunMode.MULTIRUN and n_jobs:
+        cores = os.cpu_count() or 1
+        parallel = cores if n_jobs < 0 else min(int(n_jobs), cores)
+        torch.set_num_threads(max(1, cores // parallel))
+
+
 def _make_task(debug: bool):
     def task(cfg) -> int:
         from . import runner
 
         hydra_cfg = HydraConfig.get()
         out_dir = Path(hydra_cfg.runtime.output_dir)
+        if cfg.get("threads") is None:
+            _share_cores(hydra_cfg)
         try:
             try:
                 record = runner.run(cfg, out_dir, progress=_progress(cfg.progress))

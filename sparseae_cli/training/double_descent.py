@@ -55,8 +55,9 @@ def fit(model: nn.Module, X, y, train_cfg, constraint: ConstrainedParameters,
         model.load_state_dict(initial)
     masks = Masks(model, result.masks)
     masks.apply_to_weights()
+    phase2 = train_cfg.get("epochs_phase2")
     result.history["phase2"] = train_epochs(
-        model, X, y, train_cfg, train_cfg.get("epochs_phase2") or train_cfg.epochs, generator,
+        model, X, y, train_cfg, train_cfg.epochs if phase2 is None else phase2, generator,
         after_backward=masks.apply_to_grads, after_step=masks.apply_to_weights,
         desc="phase 2", progress=progress,
     )

@@ -1,0 +1,1 @@
+"""Reports read only metrics.json files: tables can be rebuilt without retraining."""

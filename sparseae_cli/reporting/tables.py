@@ -1,0 +1,54 @@
+"""Tidy tables (mean ± std over folds and seeds) written as CSV, Markdown and LaTeX."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+DEFAULT_METRICS = [
+    "silhouette_test", "silhouette_train", "accuracy", "balanced_accuracy", "f1_macro",
+    "roc_auc", "mse", "features_kept", "weight_sparsity",
+]
+
+
+def aggregate(frame: pd.DataFrame, by: list[str], metrics: list[str]) -> pd.DataFrame:
+    """Long table: one row per (group, metric) with mean, std (ddof=1) and n."""
+    present = [m for m in metrics if m in frame.columns]
+    long = frame.melt(id_vars=by, value_vars=present, var_name="metric").dropna(subset=["value"])
+    long["value"] = long["value"].astype(float)
+    table = long.groupby([*by, "metric"], sort=True, dropna=False)["value"].agg(
+        mean="mean", std="std", n="count"
+    )
+    table["std"] = table["std"].fillna(0.0)
+    order = {m: i for i, m in enumerate(present)}
+    table = table.reset_index()
+    table["_order"] = table["metric"].map(order)
+    return table.sort_values([*by, "_order"]).drop(columns="_order").reset_index(drop=True)
+
+
+def wide(table: pd.DataFrame, by: list[str], digits: int = 3) -> pd.DataFrame:
+    """Rows = groups, columns = metrics, cells = 'mean ± std'."""
+    cells = table.assign(
+        cell=[f"{m:.{digits}f} ± {s:.{digits}f}" for m, s in zip(table["mean"], table["std"])]
+    )
+    order = list(dict.fromkeys(table["metric"]))
+    if not by:
+        return cells.set_index("metric")["cell"].to_frame().T[order]
+    pivot = cells.pivot_table(index=by, columns="metric", values="cell", aggfunc="first")
+    return pivot[order].reset_index()
+
+
+def write_tables(table: pd.DataFrame, display: pd.DataFrame, out_dir: Path, stem: str) -> dict:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "csv": out_dir / f"{stem}.csv",
+        "markdown": out_dir / f"{stem}.md",
+        "latex": out_dir / f"{stem}.tex",
+    }
+    table.to_csv(paths["csv"], index=False)
+    paths["markdown"].write_text(display.to_markdown(index=False) + "\n")
+    latex = display.rename(columns=lambda c: str(c).replace("_", r"\_"))
+    latex = latex.map(lambda v: str(v).replace("±", r"$\pm$").replace("_", r"\_"))
+    paths["latex"].write_text(latex.to_latex(index=False, escape=False))
+    return paths

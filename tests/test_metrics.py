@@ -1,0 +1,82 @@
+"""Metrics against hand-computed cases and scikit-learn."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score, roc_auc_score
+
+from sparseae_cli.metrics import METRICS, EvalInputs
+
+
+def hand_silhouette(points: np.ndarray, labels: np.ndarray) -> float:
+    """Rousseeuw's definition, written out: s(i) = (b - a) / max(a, b)."""
+    dist = np.linalg.norm(points[:, None] - points[None], axis=2)
+    scores = []
+    for i in range(len(points)):
+        same = (labels == labels[i]) & (np.arange(len(points)) != i)
+        a = dist[i, same].mean()
+        b = min(dist[i, labels == c].mean() for c in set(labels) if c != labels[i])
+        scores.append((b - a) / max(a, b))
+    return float(np.mean(scores))
+
+
+def inputs(**kwargs) -> EvalInputs:
+    base = dict(code_train=np.zeros((2, 2)), code_test=np.zeros((2, 2)),
+                y_train=np.array([0, 1]), y_test=np.array([0, 1]))
+    return EvalInputs(**{**base, **kwargs})
+
+
+def test_silhouette_matches_hand_computation():
+    rng = np.random.default_rng(0)
+    codes = np.concatenate([rng.normal(0, 1, (10, 3)), rng.normal(4, 1, (12, 3))])
+    labels = np.array([0] * 10 + [1] * 12)
+    result = METRICS.get("silhouette")(inputs(code_train=codes, y_train=labels,
+                                              code_test=codes[::2], y_test=labels[::2]))
+    assert result["silhouette_train"] == pytest.approx(hand_silhouette(codes, labels))
+    assert result["silhouette_test"] == pytest.approx(hand_silhouette(codes[::2], labels[::2]))
+
+
+def test_silhouette_of_a_single_class_is_nan():
+    result = METRICS.get("silhouette")(inputs(y_train=np.array([1, 1])))
+    assert np.isnan(result["silhouette_train"])
+
+
+def test_classification_hand_case():
+    y = np.array([0, 0, 1, 1, 2, 2])
+    proba = np.array([[.8, .1, .1], [.3, .6, .1], [.1, .8, .1],
+                      [.2, .7, .1], [.1, .2, .7], [.5, .1, .4]])
+    result = METRICS.get("classification")(inputs(y_test=y, proba_test=proba))
+    # predictions 0,1,1,1,2,0: 4 of 6 right; recalls 1/2, 1, 1/2
+    assert result["accuracy"] == pytest.approx(4 / 6)
+    assert result["balanced_accuracy"] == pytest.approx((0.5 + 1 + 0.5) / 3)
+    assert result["f1_macro"] == pytest.approx(f1_score(y, proba.argmax(1), average="macro"))
+    assert result["roc_auc"] == pytest.approx(roc_auc_score(y, proba, multi_class="ovr"))
+
+
+def test_binary_auc_uses_probabilities():
+    y = np.array([0, 0, 1, 1])
+    proba = np.array([[.9, .1], [.4, .6], [.35, .65], [.2, .8]])
+    # Pairs (pos, neg): (.65>.1), (.65>.6), (.8>.1), (.8>.6): AUC = 1 though one hard label is wrong.
+    result = METRICS.get("classification")(inputs(y_test=y, proba_test=proba))
+    assert result["roc_auc"] == 1.0 and result["accuracy"] == 0.75
+
+
+def test_reconstruction_mse():
+    x = np.array([[0.0, 1.0], [2.0, 3.0]])
+    rec = np.array([[0.0, 0.0], [2.0, 5.0]])
+    assert METRICS.get("reconstruction")(inputs(x_test=x, reconstruction_test=rec))["mse"] == 1.25
+
+
+def test_sparsity_counts_zeros_and_kept_features():
+    w = np.array([[0.0, 2.0, 0.0, 1.0], [0.0, -1.0, 0.0, 0.0]])
+    result = METRICS.get("sparsity")(inputs(weights={"encoder.0.weight": w},
+                                           first_layer="encoder.0.weight",
+                                           feature_names=["a", "b", "c", "d"]))
+    assert result["weight_sparsity"] == 5 / 8
+    assert result["features_kept"] == 2 and result["features_total"] == 4
+    assert result["kept_features"] == ["b", "d"]  # ranked by column l2 norm
+
+
+def test_metrics_skip_what_they_cannot_compute():
+    assert METRICS.get("classification")(inputs()) == {}
+    assert METRICS.get("reconstruction")(inputs()) == {}
+    assert METRICS.get("sparsity")(inputs()) == {}

@@ -1,0 +1,139 @@
+"""The supervised autoencoder: shapes, its loss by hand, and the training schedules."""
+
+import math
+
+import pytest
+import torch
+from omegaconf import OmegaConf
+
+from sparseae_cli.constraints import CONSTRAINTS
+from sparseae_cli.errors import RunFailed, UsageError
+from sparseae_cli.models import MODELS, DataSpec
+from sparseae_cli.training.constrained import ConstrainedParameters
+from sparseae_cli.training.double_descent import fit
+
+
+def model_cfg(**over):
+    cfg = {"name": "supervised_ae", "arch": "netbio", "hidden": 16, "activation": "relu",
+           "output_activation": None, "latent_dim": None, "lam": 0.5,
+           "loss": {"reduction": "sum", "recon": "smooth_l1", "smooth_l1_beta": 1.0,
+                    "class_weights": None}}
+    cfg.update(over)
+    return OmegaConf.create(cfg)
+
+
+def train_cfg(**over):
+    cfg = {"schedule": "double_descent", "optimizer": "adam", "lr": 1e-2, "weight_decay": 0.0,
+           "epochs": 3, "epochs_phase2": 3, "batch_size": 16, "rewind": True}
+    cfg.update(over)
+    return OmegaConf.create(cfg)
+
+
+def toy_data(n=64, d=12, k=3):
+    g = torch.Generator().manual_seed(0)
+    y = torch.arange(n) % k
+    X = torch.randn(n, d, generator=g) + torch.nn.functional.one_hot(y, d).float() * 3
+    return X, y
+
+
+@pytest.mark.parametrize("arch, hidden", [("netbio", [16]), ("lenet", [300, 100]),
+                                          ("fair4", [512] * 4)])
+def test_architectures_mirror_encoder_and_latent_is_k(arch, hidden):
+    model = MODELS.get("supervised_ae")(model_cfg(arch=arch), DataSpec(12, 3))
+    enc = [m.out_features for m in model.encoder if isinstance(m, torch.nn.Linear)]
+    dec = [m.out_features for m in model.decoder if isinstance(m, torch.nn.Linear)]
+    assert enc == [*hidden, 3] and dec == [*reversed(hidden), 12]
+    out = model(torch.randn(5, 12))
+    assert out["code"].shape == (5, 3) and out["reconstruction"].shape == (5, 12)
+    if arch == "fair4":  # the reference FairAutoEncoder ends with tanh
+        assert isinstance(model.decoder[-1], torch.nn.Tanh)
+
+
+def test_loss_is_cross_entropy_plus_lambda_smooth_l1_summed():
+    model = MODELS.get("supervised_ae")(model_cfg(), DataSpec(4, 2))
+    x, y = torch.tensor([[0.0, 2.0, -1.0, 0.5]]), torch.tensor([1])
+    out = {"logits": torch.tensor([[1.0, 3.0]]), "code": None,
+           "reconstruction": torch.tensor([[0.5, 0.0, -1.0, 0.0]])}
+    total, parts = model.loss(x, y, out)
+    ce = -math.log(math.exp(3) / (math.exp(1) + math.exp(3)))
+    huber = 0.5 * 0.5**2 + (2.0 - 0.5) + 0.0 + 0.5 * 0.5**2  # |d|<1: d^2/2, else |d|-1/2
+    assert parts["cross_entropy"].item() == pytest.approx(ce, rel=1e-6)
+    assert parts["reconstruction"].item() == pytest.approx(huber)
+    assert total.item() == pytest.approx(ce + 0.5 * huber, rel=1e-6)
+
+
+def test_latent_size_must_match_classes():
+    with pytest.raises(UsageError, match="latent_dim=4"):
+        MODELS.get("supervised_ae")(model_cfg(latent_dim=4), DataSpec(12, 3))
+
+
+def run_fit(schedule="double_descent", constraint="l11", eta=5.0, **train_over):
+    X, y = toy_data()
+    torch.manual_seed(0)
+    model = MODELS.get("supervised_ae")(model_cfg(), DataSpec(12, 3))
+    initial = {k: v.clone() for k, v in model.state_dict().items()}
+    cons = ConstrainedParameters(model, constraint, eta, ["encoder.0.weight"])
+    result = fit(model, X, y, train_cfg(schedule=schedule, **train_over), cons,
+                 torch.Generator().manual_seed(0))
+    return model, initial, result
+
+
+def test_double_descent_keeps_masked_weights_at_exact_zero():
+    model, _, result = run_fit()
+    mask = result.masks["encoder.0.weight"]
+    w = model.encoder[0].weight
+    assert 0 < mask.sum() < mask.numel()
+    assert torch.all(w[~mask] == 0)
+    assert torch.all(w[mask] != 0)  # the kept weights were retrained
+
+
+def test_rewind_restarts_the_kept_weights_from_their_initial_values():
+    model, initial, result = run_fit(epochs_phase2=0)
+    mask = result.masks["encoder.0.weight"]
+    expected = initial["encoder.0.weight"] * mask
+    torch.testing.assert_close(model.encoder[0].weight.detach(), expected)
+    # The other layers are back at their initial values too.
+    torch.testing.assert_close(model.decoder[0].weight.detach(), initial["decoder.0.weight"])
+
+
+def test_without_rewind_phase_two_starts_from_the_projection():
+    model, initial, result = run_fit(epochs_phase2=0, rewind=False)
+    w = model.encoder[0].weight.detach()
+    assert w.abs().sum().item() == pytest.approx(5.0, rel=1e-4)  # the projected weights
+
+
+def test_projected_gradient_ends_inside_the_ball():
+    model, _, result = run_fit(schedule="projected_gradient", constraint="l1", eta=3.0)
+    assert model.encoder[0].weight.abs().sum().item() <= 3.0 + 1e-4
+    assert torch.equal(result.masks["encoder.0.weight"], model.encoder[0].weight != 0)
+
+
+def test_constraint_groups_rows_when_asked():
+    X, _ = toy_data()
+    model = MODELS.get("supervised_ae")(model_cfg(), DataSpec(12, 3))
+    cons = ConstrainedParameters(model, "l11", 2.0, ["encoder.0.weight"], groups="outputs")
+    before = model.encoder[0].weight.detach().clone()
+    cons.project()
+    expected = CONSTRAINTS.get("l11")(before.T, 2.0).T
+    torch.testing.assert_close(model.encoder[0].weight.detach(), expected)
+
+
+def test_unknown_parameter_pattern_lists_names():
+    model = MODELS.get("supervised_ae")(model_cfg(), DataSpec(12, 3))
+    with pytest.raises(UsageError, match="encoder.0.weight"):
+        ConstrainedParameters(model, "l1", 1.0, ["encoder.9.*"])
+
+
+def test_nan_loss_stops_the_run():
+    with pytest.raises(RunFailed, match="loss became"):
+        X, y = toy_data()
+        X[3, 2] = float("nan")
+        model = MODELS.get("supervised_ae")(model_cfg(), DataSpec(12, 3))
+        cons = ConstrainedParameters(model, "none", 1.0, [])
+        fit(model, X, y, train_cfg(schedule="plain"), cons, torch.Generator().manual_seed(0))
+
+
+def test_training_learns_a_separable_problem():
+    model, _, _ = run_fit(schedule="plain", epochs=30)
+    X, y = toy_data()
+    assert (model.encode(X).argmax(1) == y).float().mean() > 0.9
