@@ -68,12 +68,12 @@ def main() -> None:
             "l1inf": 0.1 * float(w.abs().amax(0).sum()),
         }
         repeats = 21 if shape[0] * shape[1] < 2e6 else 7
-        one_pass = median_seconds(lambda: w.abs().sum(), repeats)
+        one_pass = median_seconds(lambda w=w: w.abs().sum(), repeats)
         for name in NAMES:
             project = CONSTRAINTS.get(name)
             eta = eta_of[name]
-            ours = median_seconds(lambda: project(w, eta), repeats)
-            loop = median_seconds(lambda: column_loop(name, w, eta), 3)
+            ours = median_seconds(lambda f=project, w=w, e=eta: f(w, e), repeats)
+            loop = median_seconds(lambda n=name, w=w, e=eta: column_loop(n, w, e), 3)
             print(
                 f"{shape[0]:>5}x{shape[1]:<5} {name:>6} {ours * 1e3:>10.2f} "
                 f"{ours / one_pass:>11.1f} {loop / ours:>10.1f}"

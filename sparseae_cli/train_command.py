@@ -14,7 +14,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
 from . import callbacks
-from .errors import RunFailed, SparseaeError
+from .errors import RunFailed, SparseaeError, UsageError
 from .summary import one_line_summary
 
 
@@ -70,7 +70,13 @@ def _make_task(debug: bool):
 
 
 def train(args: list[str], conf_dir: Path, debug: bool) -> int:
-    parsed = get_args_parser().parse_args(args)
+    parser = get_args_parser()
+
+    def refuse(message: str):
+        raise UsageError(f"train: {message}; flags such as -m go before the overrides")
+
+    parser.error = refuse
+    parsed = parser.parse_args(args)
     if not (parsed.help or parsed.hydra_help or parsed.shell_completion):
         from .config_check import check_overrides
 

@@ -35,6 +35,8 @@ def validate_config(cfg) -> None:
     if _number(cfg.train.lr, "train.lr") <= 0:
         raise UsageError(f"train.lr must be > 0, got {cfg.train.lr}")
     _positive_int(cfg.train.epochs, "train.epochs", allow_zero=True)
+    if cfg.train.get("epochs_phase2") is not None:
+        _positive_int(cfg.train.epochs_phase2, "train.epochs_phase2", allow_zero=True)
     _positive_int(cfg.train.batch_size, "train.batch_size")
     _positive_int(cfg.split.folds, "split.folds")
     _positive_int(cfg.split.repeats, "split.repeats")

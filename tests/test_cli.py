@@ -1,0 +1,191 @@
+"""The real command, end to end: runs per dataset kind, sweeps, reports, and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from .conftest import assert_clean_error, needs_shared, run_cli
+from .test_datasets import write_omics
+
+
+def record_of(run_dir):
+    return json.loads((run_dir / "metrics.json").read_text())
+
+
+def test_help_lists_commands_and_groups():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for text in ("train", "report", "constraint", "l1inf", "synthetic", "supervised_ae"):
+        assert text in result.stdout
+
+
+def test_default_dataset_run_writes_every_artifact(tmp_path, quick):
+    result = run_cli("train", *quick, "constraint=l11", "eta=30")
+    assert result.returncode == 0, result.stderr
+    run = tmp_path / "run"
+    record = record_of(run)
+    assert record["status"] == "complete" and record["params"]["dataset"] == "digits"
+    assert len(record["folds"]) == 2 and len(record["config_hash"]) == 16
+    assert {"silhouette_test", "accuracy", "roc_auc", "weight_sparsity"} <= set(record["summary"])
+    assert record["versions"]["torch"] and record["device"] in ("cpu", "cuda")
+    weights = torch.load(run / "weights_seed0_fold0.pt", weights_only=True)
+    masks = torch.load(run / "masks_seed0_fold0.pt", weights_only=True)
+    assert torch.all(weights["encoder.0.weight"][~masks["encoder.0.weight"]] == 0)
+    codes = np.load(run / "codes_seed0_fold0.npz")
+    assert codes["code_test"].shape[1] == 10
+    assert (run / ".hydra" / "config.yaml").exists() and (run / "sparseae.log").exists()
+    assert "silhouette_test" in result.stdout  # the closing summary
+
+
+def test_synthetic_omics_run(tmp_path, quick):
+    result = run_cli("train", *quick, "dataset=synthetic", "dataset.n_features=60",
+                     "dataset.n_samples=80", "constraint=l11", "eta=5")
+    assert result.returncode == 0, result.stderr
+    record = record_of(tmp_path / "run")
+    assert record["dataset"]["n_features"] == 60
+    assert record["summary"]["features_kept"]["mean"] < 60
+
+
+def test_omics_csv_run(tmp_path, quick):
+    rng = np.random.default_rng(0)
+    write_omics(tmp_path / "table.csv", rng.normal(size=(40, 30)), [1, 2] * 20)
+    result = run_cli("train", *quick, "dataset=omics_csv", f"dataset.path={tmp_path / 'table.csv'}",
+                     "constraint=l1inf", "eta=2")
+    assert result.returncode == 0, result.stderr
+    assert record_of(tmp_path / "run")["dataset"]["n_classes"] == 2
+
+
+@needs_shared("ohlson", "Olsson.csv")
+def test_ohlson_run(tmp_path, quick, data_dir):
+    result = run_cli("train", *quick, "dataset=ohlson", "constraint=l1", "eta=1000",
+                     f"data_dir={data_dir}")
+    assert result.returncode == 0, result.stderr
+    assert record_of(tmp_path / "run")["dataset"]["n_classes"] == 9
+
+
+@needs_shared("mnist", "train-images-idx3-ubyte.gz")
+def test_mnist_subset_run(tmp_path, quick, data_dir):
+    result = run_cli("train", *quick, "dataset=mnist", "dataset.max_samples=1500",
+                     "model.arch=lenet", f"data_dir={data_dir}")
+    assert result.returncode == 0, result.stderr
+    record = record_of(tmp_path / "run")
+    assert len(record["folds"]) == 1  # the official split
+
+
+def test_multirun_and_report(tmp_path, quick):
+    result = run_cli("train", "-m", *quick, "constraint=l1,l11", "eta=20,2000")
+    assert result.returncode == 0, result.stderr
+    sweep = tmp_path / "sweep"
+    assert sorted(p.name for p in sweep.iterdir() if p.is_dir()) == ["0", "1", "2", "3"]
+    report = run_cli("report", str(sweep), "--by", "constraint,eta")
+    assert report.returncode == 0, report.stderr
+    csv = (sweep / "report" / "report.csv").read_text()
+    assert csv.splitlines()[0] == "constraint,eta,metric,mean,std,n"
+    import pandas as pd
+
+    table = pd.read_csv(sweep / "report" / "report.csv")
+    acc = table[(table.metric == "accuracy")]
+    assert len(acc) == 4 and (acc["n"] == 2).all()
+    # The report's mean equals the mean of the per-fold values in metrics.json.
+    rec = record_of(sweep / "0")
+    folds = [f["accuracy"] for f in rec["folds"]]
+    row = acc[(acc.constraint == rec["params"]["constraint"]) & (acc.eta == rec["params"]["eta"])]
+    assert row["mean"].item() == pytest.approx(np.mean(folds))
+    assert row["std"].item() == pytest.approx(np.std(folds, ddof=1))
+    assert "\\begin{tabular}" in (sweep / "report" / "report.tex").read_text()
+    assert "± " in (sweep / "report" / "report.md").read_text()
+
+
+def test_joblib_launcher_runs_jobs_in_one_sweep_dir(tmp_path, quick):
+    result = run_cli("train", "-m", *quick, "eta=20,2000", "hydra/launcher=joblib",
+                     "hydra.launcher.n_jobs=2")
+    assert result.returncode == 0, result.stderr
+    assert all((tmp_path / "sweep" / str(i) / "metrics.json").exists() for i in range(2))
+
+
+def test_sweeps_started_together_get_distinct_directories(tmp_path):
+    procs = [run_cli("train", "-m", "experiment=quick", "train.epochs=0", "train.epochs_phase2=0",
+                     "eta=10,20", cwd=tmp_path) for _ in range(2)]
+    assert all(p.returncode == 0 for p in procs), procs[0].stderr
+    sweeps = list((tmp_path / "outputs" / "multirun").glob("*/*"))
+    assert len(sweeps) == 2
+
+
+def test_cfg_job_prints_the_composed_config():
+    result = run_cli("train", "--cfg", "job", "constraint=l21", "eta=7")
+    assert result.returncode == 0, result.stderr
+    assert "name: l21" in result.stdout and "eta: 7" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, fragments",
+    [
+        (["eta=0"], ["eta must be > 0"]),
+        (["eta=-5"], ["eta must be > 0"]),
+        (["lam=-1"], ["lam must be >= 0"]),
+        (["foo=1"], ["unknown config key 'foo'", "eta"]),
+        (["model.nope=1"], ["unknown config key 'model.nope'", "arch"]),
+        (["model=nope"], ["unknown model 'nope'", "supervised_ae"]),
+        (["constraint=l9"], ["unknown constraint 'l9'", "l1inf"]),
+        (["-m", "eta=10,-1"], ["eta must be > 0"]),
+        (["model.latent_dim=3"], ["latent_dim=3", "10 class logits"]),
+        (["dataset=lung", "data_dir=/nonexistent"], ["LUNG.csv", "/nonexistent"]),
+        (["dataset=ohlson", "dataset.download=false", "data_dir=/nonexistent"], ["Olsson.csv"]),
+        (["train.batch_size=0"], ["train.batch_size"]),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path, args, fragments):
+    flags = [a for a in args if a.startswith("-")]
+    overrides = [a for a in args if not a.startswith("-")]
+    result = run_cli("train", *flags, f"hydra.run.dir={tmp_path}/r", f"hydra.sweep.dir={tmp_path}/s",
+                     *overrides)
+    assert_clean_error(result, 2, *fragments)
+    assert not list(tmp_path.rglob("metrics.json"))
+
+
+def test_malformed_csv_is_bad_input(tmp_path, quick):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Name;a;b\nLabel;1;2\nf1;1,0;oops\n")
+    result = run_cli("train", *quick, "dataset=omics_csv", f"dataset.path={bad}")
+    assert_clean_error(result, 2, "bad.csv", "row 3", "oops")
+
+
+def test_nan_loss_exits_1_and_leaves_no_record(tmp_path, quick):
+    result = run_cli("train", *quick, "train.lr=1e30", "train.optimizer=sgd", "lam=1e30")
+    assert_clean_error(result, 1, "loss became")
+    assert not (tmp_path / "run" / "metrics.json").exists()
+    assert (tmp_path / "run" / "FAILED").exists()
+
+
+def test_failed_job_in_a_sweep_exits_1_but_keeps_the_others(tmp_path, quick):
+    result = run_cli("train", "-m", *quick, "train.optimizer=sgd", "lam=0.001,1e38")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "sweep" / "0" / "metrics.json").exists()
+    assert (tmp_path / "sweep" / "1" / "FAILED").exists()
+    assert "1 job(s) failed" in result.stderr
+
+
+def test_report_errors_are_clean(tmp_path):
+    assert_clean_error(run_cli("report", str(tmp_path)), 2, "no completed runs")
+    assert_clean_error(run_cli("report"), 2, "report:")
+    (tmp_path / "0").mkdir()
+    (tmp_path / "0" / "metrics.json").write_text("{ not json")
+    assert_clean_error(run_cli("report", str(tmp_path)), 2, "no completed runs")
+
+
+def test_misplaced_flag_is_a_clean_usage_error():
+    assert_clean_error(run_cli("train", "eta=3", "-m", "eta=4"), 2, "unrecognized arguments")
+
+
+def test_unknown_command():
+    assert_clean_error(run_cli("trian"), 2, "unknown command 'trian'", "train")
+
+
+def test_report_unknown_by_key(tmp_path, quick):
+    assert run_cli("train", *quick).returncode == 0
+    assert_clean_error(run_cli("report", str(tmp_path / "run"), "--by", "colour"), 2, "colour")
