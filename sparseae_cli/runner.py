@@ -126,6 +126,7 @@ def run(cfg, out_dir: Path, progress: bool = False) -> dict:
     MODELS.get(cfg.model.name)(cfg.model, spec)
 
     resolved = OmegaConf.to_container(cfg, resolve=True)
+    OmegaConf.save(OmegaConf.create(resolved), out_dir / "config_resolved.yaml")
     folds = []
     for i, split in enumerate(splits, start=1):
         log.info("split %d/%d (seed %d, fold %d)", i, len(splits), split.seed, split.fold)

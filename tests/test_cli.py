@@ -38,6 +38,7 @@ def test_default_dataset_run_writes_every_artifact(tmp_path, quick):
     codes = np.load(run / "codes_seed0_fold0.npz")
     assert codes["code_test"].shape[1] == 10
     assert (run / ".hydra" / "config.yaml").exists() and (run / "sparseae.log").exists()
+    assert "eta: 30" in (run / "config_resolved.yaml").read_text()
     assert "silhouette_test" in result.stdout  # the closing summary
 
 
@@ -74,6 +75,14 @@ def test_mnist_subset_run(tmp_path, quick, data_dir):
     assert result.returncode == 0, result.stderr
     record = record_of(tmp_path / "run")
     assert len(record["folds"]) == 1  # the official split
+
+
+@needs_shared("cifar10", "cifar-10-batches-bin", "test_batch.bin")
+def test_cifar_grayscale_subset_run(tmp_path, quick, data_dir):
+    result = run_cli("train", *quick, "dataset=cifar10", "dataset.grayscale=true",
+                     "dataset.max_samples=800", f"data_dir={data_dir}")
+    assert result.returncode == 0, result.stderr
+    assert record_of(tmp_path / "run")["dataset"]["n_features"] == 1024
 
 
 def test_multirun_and_report(tmp_path, quick):
