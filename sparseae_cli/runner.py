@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +21,11 @@ from .constraints import CONSTRAINTS  # noqa: F401  (registers constraints)
 from .datasets import DATASETS
 from .metrics import METRICS, EvalInputs
 from .models import MODELS, DataSpec
-from .splits import make_splits
+from .splits import Split, make_splits
 from .training.constrained import ConstrainedParameters
-from .training.double_descent import fit
+from .training.double_descent import FitResult, fit
+from .training.ensemble import StackedBatches, can_stack, stack_models, unstack_into
+from .training.loop import Batches
 from .validation import validate_config
 
 log = logging.getLogger("sparseae")
@@ -57,30 +60,74 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return torch.softmax(torch.from_numpy(logits), dim=1).numpy()
 
 
-def run_split(cfg, data, split, spec, device, out_dir: Path, progress: bool) -> dict:
+@dataclass
+class Member:
+    """One (seed, fold) of a run: its preprocessed data, model and training outcome."""
+
+    split: Split
+    X_train: np.ndarray
+    X_test: np.ndarray
+    model: torch.nn.Module
+    constraint: ConstrainedParameters | None = None
+    result: FitResult | None = None
+
+
+def prepare(cfg, data, split: Split, spec: DataSpec, device) -> Member:
     X_train, X_test = preprocess.fit_transform(
         data.X[split.train], data.X[split.test], data.kind, cfg.preprocess
     )
-    to = lambda a, dtype=torch.float32: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
-    Xtr, Xte = to(X_train), to(X_test)
-    ytr = to(data.y[split.train], torch.int64)
-
     torch.manual_seed(split.seed)  # every fold of a seed starts from the same weights
     model = MODELS.get(cfg.model.name)(cfg.model, spec).to(device)
-    constraint = ConstrainedParameters(model, cfg.constraint.name, cfg.eta,
-                                       list(cfg.constraint.params), cfg.constraint.get("groups", "inputs"))
-    generator = torch.Generator().manual_seed(split.seed * 1000 + split.fold)
-    result = fit(model, Xtr, ytr, cfg.train, constraint, generator, progress=progress)
+    return Member(split, X_train, X_test, model)
 
-    out_train, out_test = _forward_all(model, Xtr), _forward_all(model, Xte)
+
+def _constraint(cfg, model, stacked: bool = False) -> ConstrainedParameters:
+    return ConstrainedParameters(model, cfg.constraint.name, cfg.eta, list(cfg.constraint.params),
+                                 cfg.constraint.get("groups", "inputs"), stacked=stacked)
+
+
+def _generator(split: Split) -> torch.Generator:
+    return torch.Generator().manual_seed(split.seed * 1000 + split.fold)
+
+
+def train_members(cfg, data, members: list[Member], device, progress: bool) -> None:
+    """Train every member: as one stacked ensemble when possible, else one by one."""
+    to = lambda a, dtype=torch.float32: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
+    sets = [(to(m.X_train), to(data.y[m.split.train], torch.int64)) for m in members]
+    batch = int(cfg.train.batch_size)
+    if (cfg.train.get("ensemble", True) and len(members) > 1 and can_stack(members[0].model)
+            and StackedBatches.compatible([len(X) for X, _ in sets], batch)):
+        log.info("training %d members as one stacked ensemble", len(members))
+        stacked = stack_models([m.model for m in members])
+        constraint = _constraint(cfg, stacked, stacked=True)
+        batches = StackedBatches(sets, batch, [_generator(m.split) for m in members])
+        result = fit(stacked, batches, cfg.train, constraint, progress=progress)
+        unstack_into(stacked, [m.model for m in members])
+        for e, member in enumerate(members):
+            member.constraint = _constraint(cfg, member.model)
+            member.result = FitResult({k: v[e] for k, v in result.masks.items()}, result.history)
+        return
+    for i, member in enumerate(members, start=1):
+        log.info("split %d/%d (seed %d, fold %d)", i, len(members), member.split.seed,
+                 member.split.fold)
+        member.constraint = _constraint(cfg, member.model)
+        batches = Batches(*sets[i - 1], batch, _generator(member.split))
+        member.result = fit(member.model, batches, cfg.train, member.constraint, progress=progress)
+
+
+def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
+    split, model = member.split, member.model
+    to = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device)  # noqa: E731
+    out_train, out_test = _forward_all(model, to(member.X_train)), _forward_all(model, to(member.X_test))
+    params = member.constraint.params
     inputs = EvalInputs(
         code_train=out_train["code"], code_test=out_test["code"],
         y_train=data.y[split.train], y_test=data.y[split.test],
         proba_test=_softmax(out_test["logits"]) if "logits" in out_test else None,
-        x_test=X_test, reconstruction_test=out_test.get("reconstruction"),
-        weights={n: p.detach().cpu().numpy() for n, p in constraint.params.items()},
+        x_test=member.X_test, reconstruction_test=out_test.get("reconstruction"),
+        weights={n: p.detach().cpu().numpy() for n, p in params.items()},
         feature_names=data.feature_names,
-        first_layer=next(iter(constraint.params), None),
+        first_layer=next(iter(params), None),
     )
     metrics: dict = {"seed": split.seed, "fold": split.fold}
     for name in cfg.eval.metrics:
@@ -88,13 +135,13 @@ def run_split(cfg, data, split, spec, device, out_dir: Path, progress: bool) -> 
 
     tag = f"seed{split.seed}_fold{split.fold}"
     torch.save({k: v.cpu() for k, v in model.state_dict().items()}, out_dir / f"weights_{tag}.pt")
-    torch.save({k: v.cpu() for k, v in result.masks.items()}, out_dir / f"masks_{tag}.pt")
+    torch.save({k: v.cpu() for k, v in member.result.masks.items()}, out_dir / f"masks_{tag}.pt")
     np.savez_compressed(
         out_dir / f"codes_{tag}.npz", code_train=inputs.code_train, code_test=inputs.code_test,
         y_train=inputs.y_train, y_test=inputs.y_test,
         index_train=split.train, index_test=split.test,
     )
-    metrics["loss_history"] = result.history
+    metrics["loss_history"] = member.result.history
     return metrics
 
 
@@ -127,10 +174,9 @@ def run(cfg, out_dir: Path, progress: bool = False) -> dict:
 
     resolved = OmegaConf.to_container(cfg, resolve=True)
     OmegaConf.save(OmegaConf.create(resolved), out_dir / "config_resolved.yaml")
-    folds = []
-    for i, split in enumerate(splits, start=1):
-        log.info("split %d/%d (seed %d, fold %d)", i, len(splits), split.seed, split.fold)
-        folds.append(run_split(cfg, data, split, spec, device, out_dir, progress))
+    members = [prepare(cfg, data, split, spec, device) for split in splits]
+    train_members(cfg, data, members, device, progress)
+    folds = [evaluate_and_save(cfg, data, m, device, out_dir) for m in members]
 
     record = {
         "status": "complete",

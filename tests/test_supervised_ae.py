@@ -11,6 +11,8 @@ from sparseae_cli.errors import RunFailed, UsageError
 from sparseae_cli.models import MODELS, DataSpec
 from sparseae_cli.training.constrained import ConstrainedParameters
 from sparseae_cli.training.double_descent import fit
+from sparseae_cli.training.ensemble import StackedBatches, can_stack, stack_models, unstack_into
+from sparseae_cli.training.loop import Batches
 
 
 def model_cfg(**over):
@@ -73,8 +75,8 @@ def run_fit(schedule="double_descent", constraint="l11", eta=5.0, **train_over):
     model = MODELS.get("supervised_ae")(model_cfg(), DataSpec(12, 3))
     initial = {k: v.clone() for k, v in model.state_dict().items()}
     cons = ConstrainedParameters(model, constraint, eta, ["encoder.0.weight"])
-    result = fit(model, X, y, train_cfg(schedule=schedule, **train_over), cons,
-                 torch.Generator().manual_seed(0))
+    batches = Batches(X, y, 16, torch.Generator().manual_seed(0))
+    result = fit(model, batches, train_cfg(schedule=schedule, **train_over), cons)
     return model, initial, result
 
 
@@ -130,10 +132,59 @@ def test_nan_loss_stops_the_run():
         X[3, 2] = float("nan")
         model = MODELS.get("supervised_ae")(model_cfg(), DataSpec(12, 3))
         cons = ConstrainedParameters(model, "none", 1.0, [])
-        fit(model, X, y, train_cfg(schedule="plain"), cons, torch.Generator().manual_seed(0))
+        fit(model, Batches(X, y, 16, torch.Generator().manual_seed(0)), train_cfg(schedule="plain"), cons)
 
 
 def test_training_learns_a_separable_problem():
     model, _, _ = run_fit(schedule="plain", epochs=30)
     X, y = toy_data()
     assert (model.encode(X).argmax(1) == y).float().mean() > 0.9
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_loss_matches_torch_reductions_and_sums_stacked_members(reduction):
+    model = MODELS.get("supervised_ae")(model_cfg(loss={"reduction": reduction, "recon": "smooth_l1",
+                                                        "smooth_l1_beta": 1.0, "class_weights": None}),
+                                        DataSpec(12, 3))
+    X, y = toy_data(n=10)
+    out = model(X)
+    total, _ = model.loss(X, y, out)
+    expected = (torch.nn.functional.cross_entropy(out["logits"], y, reduction=reduction)
+                + 0.5 * torch.nn.functional.smooth_l1_loss(out["reconstruction"], X, reduction=reduction))
+    torch.testing.assert_close(total, expected)
+    # Two stacked copies with a zero-weight padded sample: the sum of the members' own losses.
+    Xs = torch.stack([X, torch.cat([X[:9], X[:1]])])
+    ys = torch.stack([y, torch.cat([y[:9], y[:1]])])
+    w = torch.ones(2, 10)
+    w[1, 9] = 0
+    outs = {k: torch.stack([v, model(Xs[1])[k]]) for k, v in out.items()}
+    stacked_total, _ = model.loss(Xs, ys, outs, sample_weight=w)
+    torch.testing.assert_close(stacked_total, total + model.loss(X[:9], y[:9], model(X[:9]))[0])
+
+
+@pytest.mark.parametrize("schedule", ["double_descent", "projected_gradient"])
+def test_stacked_ensemble_follows_the_same_trajectory_as_separate_runs(schedule):
+    X, y = toy_data(n=70)
+    sets = [(X[:50], y[:50]), (X[20:69], y[20:69]), (X[5:57], y[5:57])]  # 50, 49, 52: 7 batches each
+    cfg = train_cfg(schedule=schedule, epochs=4, epochs_phase2=3, batch_size=8)
+    alone = []
+    for seed, (Xe, ye) in enumerate(sets):
+        torch.manual_seed(seed)
+        model = MODELS.get("supervised_ae")(model_cfg(), DataSpec(12, 3))
+        cons = ConstrainedParameters(model, "l11", 4.0, ["encoder.0.weight"])
+        res = fit(model, Batches(Xe, ye, 8, torch.Generator().manual_seed(seed)), cfg, cons)
+        alone.append((model, res))
+    members = []
+    for seed in range(3):
+        torch.manual_seed(seed)
+        members.append(MODELS.get("supervised_ae")(model_cfg(), DataSpec(12, 3)))
+    assert can_stack(members[0]) and StackedBatches.compatible([50, 49, 52], 8)
+    stacked = stack_models(members)
+    cons = ConstrainedParameters(stacked, "l11", 4.0, ["encoder.0.weight"], stacked=True)
+    gens = [torch.Generator().manual_seed(s) for s in range(3)]
+    res = fit(stacked, StackedBatches(sets, 8, gens), cfg, cons)
+    unstack_into(stacked, members)
+    for e, (model, single) in enumerate(alone):
+        assert torch.equal(res.masks["encoder.0.weight"][e], single.masks["encoder.0.weight"])
+        for (name, a), b in zip(model.named_parameters(), members[e].parameters()):
+            torch.testing.assert_close(b, a, atol=2e-5, rtol=1e-4, msg=name)

@@ -50,15 +50,29 @@ class SupervisedAE(nn.Module):
         z = self.encode(x)
         return {"code": z, "logits": z, "reconstruction": self.decode(z)}
 
-    def loss(self, x, y, outputs) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        ce = F.cross_entropy(outputs["logits"], y, weight=self.class_weights,
-                             reduction=self.reduction)
+    def loss(self, x, y, outputs, sample_weight=None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Loss of a batch; leading dimensions before the batch one (stacked models) are summed.
+
+        ``sample_weight`` (same shape as ``y``) lets a stacked ensemble pad ragged batches with
+        zero-weight samples; ``mean`` divides by the weight of each model's batch.
+        """
+        logits = outputs["logits"]
+        ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
+                             weight=self.class_weights, reduction="none").reshape(y.shape)
         if self.recon == "smooth_l1":
             rec = F.smooth_l1_loss(outputs["reconstruction"], x, beta=self.smooth_l1_beta,
-                                   reduction=self.reduction)
+                                   reduction="none")
         else:
-            rec = F.mse_loss(outputs["reconstruction"], x, reduction=self.reduction)
-        return ce + self.lam * rec, {"cross_entropy": ce, "reconstruction": rec}
+            rec = F.mse_loss(outputs["reconstruction"], x, reduction="none")
+        rec = rec.sum(-1)
+        w = torch.ones_like(ce) if sample_weight is None else sample_weight
+        if self.reduction == "sum":
+            ce_total, rec_total = (w * ce).sum(), (w * rec).sum()
+        else:
+            ce_weight = w if self.class_weights is None else w * self.class_weights[y]
+            ce_total = ((w * ce).sum(-1) / ce_weight.sum(-1)).sum()
+            rec_total = ((w * rec).sum(-1) / (w.sum(-1) * x.shape[-1])).sum()
+        return ce_total + self.lam * rec_total, {"cross_entropy": ce_total, "reconstruction": rec_total}
 
 
 @MODELS.register("supervised_ae")

@@ -35,22 +35,29 @@ class ConstrainedParameters:
     """Applies ``constraint`` with radius ``eta`` to the selected parameters."""
 
     def __init__(self, model: nn.Module, name: str, eta: float, patterns: list[str],
-                 groups: str = "inputs") -> None:
+                 groups: str = "inputs", stacked: bool = False) -> None:
         if groups not in ("inputs", "outputs"):
             raise UsageError(f"constraint.groups must be 'inputs' or 'outputs', got '{groups}'")
         self.project_fn = CONSTRAINTS.get(name)
         self.name = name
         self.eta = float(eta)
         self.by_rows = groups == "outputs"
+        self.stacked = stacked  # parameters of a stacked ensemble: project each member's slice
         self.params = select_parameters(model, patterns) if name != "none" else {}
+
+    def _project_one(self, param: torch.Tensor) -> torch.Tensor:
+        if self.by_rows and param.dim() == 2:
+            return self.project_fn(param.T, self.eta).T
+        return self.project_fn(param, self.eta)
 
     @torch.no_grad()
     def project(self) -> None:
         for param in self.params.values():
-            if self.by_rows and param.dim() == 2:
-                param.copy_(self.project_fn(param.T, self.eta).T)
+            if self.stacked:
+                for member in param:
+                    member.copy_(self._project_one(member))
             else:
-                param.copy_(self.project_fn(param, self.eta))
+                param.copy_(self._project_one(param))
 
     def support(self) -> dict[str, torch.Tensor]:
         """Masks of the current non-zero entries (taken right after a projection)."""

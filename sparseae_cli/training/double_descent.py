@@ -6,6 +6,10 @@ as the authors' ICASSP-era code) or keep the projected ones (``rewind=false``, a
 their later code), then retrain with the masked entries held at exactly zero.
 ``projected_gradient``: project after every optimiser step.
 ``plain``: no constraint during training (the unconstrained baseline).
+
+The same function trains one model or a stacked ensemble (see ``ensemble``): it
+only needs ``batches`` that match the model and a constraint that knows how to
+project the model's parameters.
 """
 
 from __future__ import annotations
@@ -29,25 +33,25 @@ class FitResult:
     history: dict[str, list[float]] = field(default_factory=dict)
 
 
-def fit(model: nn.Module, X, y, train_cfg, constraint: ConstrainedParameters,
-        generator: torch.Generator, progress: bool = False) -> FitResult:
+def fit(model: nn.Module, batches, train_cfg, constraint: ConstrainedParameters,
+        progress: bool = False) -> FitResult:
     schedule = train_cfg.schedule
     if schedule not in SCHEDULES:
         raise UsageError(f"unknown train.schedule '{schedule}'; choose one of: {', '.join(SCHEDULES)}")
     result = FitResult()
     if schedule == "plain" or not constraint.params:
-        result.history["train"] = train_epochs(model, X, y, train_cfg, train_cfg.epochs,
-                                               generator, desc="train", progress=progress)
+        result.history["train"] = train_epochs(model, batches, train_cfg, train_cfg.epochs,
+                                               desc="train", progress=progress)
         return result
     if schedule == "projected_gradient":
-        result.history["train"] = train_epochs(model, X, y, train_cfg, train_cfg.epochs, generator,
+        result.history["train"] = train_epochs(model, batches, train_cfg, train_cfg.epochs,
                                                after_step=constraint.project, desc="projected",
                                                progress=progress)
         result.masks = constraint.support()
         return result
 
     initial = copy.deepcopy(model.state_dict())
-    result.history["phase1"] = train_epochs(model, X, y, train_cfg, train_cfg.epochs, generator,
+    result.history["phase1"] = train_epochs(model, batches, train_cfg, train_cfg.epochs,
                                             desc="phase 1", progress=progress)
     constraint.project()
     result.masks = constraint.support()
@@ -57,7 +61,7 @@ def fit(model: nn.Module, X, y, train_cfg, constraint: ConstrainedParameters,
     masks.apply_to_weights()
     phase2 = train_cfg.get("epochs_phase2")
     result.history["phase2"] = train_epochs(
-        model, X, y, train_cfg, train_cfg.epochs if phase2 is None else phase2, generator,
+        model, batches, train_cfg, train_cfg.epochs if phase2 is None else phase2,
         after_backward=masks.apply_to_grads, after_step=masks.apply_to_weights,
         desc="phase 2", progress=progress,
     )

@@ -1,0 +1,105 @@
+"""Train the folds and seeds of one configuration as a single stacked ensemble.
+
+Tiny layers at batch size 8 spend their time in per-step overhead, so the E models of
+a cross-validation run are trained at once: every ``nn.Linear`` becomes a
+``StackedLinear`` holding E weight matrices and computing one batched product per
+layer. Each member sees exactly the batches it would see alone (same generator, same
+permutations); ragged last batches are padded with zero-weight samples. The summed
+loss gives every member its own gradient, and Adam is element-wise, so the ensemble
+follows the same trajectory as E separate runs, up to float rounding.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+
+SUPPORTED = (nn.Linear, nn.Sequential, nn.ReLU, nn.Tanh, nn.SiLU, nn.GELU, nn.ELU, nn.Sigmoid,
+             nn.Identity)
+
+
+class StackedLinear(nn.Module):
+    """E independent linear layers applied to inputs of shape (E, B, in)."""
+
+    def __init__(self, layers: list[nn.Linear]) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.stack([layer.weight.detach() for layer in layers]).clone())
+        self.bias = nn.Parameter(torch.stack([layer.bias.detach() for layer in layers]).clone())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.baddbmm(self.bias.unsqueeze(1), x, self.weight.transpose(1, 2))
+
+
+def can_stack(model: nn.Module) -> bool:
+    """Only MLPs of Linear layers (with bias) and element-wise activations are stacked."""
+    return all(
+        isinstance(m, SUPPORTED) and (not isinstance(m, nn.Linear) or m.bias is not None)
+        for name, m in model.named_modules() if name
+    )
+
+
+def stack_models(models: list[nn.Module]) -> nn.Module:
+    """A copy of ``models[0]`` whose Linear layers hold the weights of every model."""
+    stacked = copy.deepcopy(models[0])
+    for name, module in list(stacked.named_modules()):
+        if isinstance(module, nn.Linear):
+            layers = [m.get_submodule(name) for m in models]
+            parent_name, _, child = name.rpartition(".")
+            parent = stacked.get_submodule(parent_name) if parent_name else stacked
+            setattr(parent, child, StackedLinear(layers))
+    return stacked
+
+
+@torch.no_grad()
+def unstack_into(stacked: nn.Module, models: list[nn.Module]) -> None:
+    """Copy member e's slice of every stacked parameter into ``models[e]``."""
+    for name, param in stacked.named_parameters():
+        for member, model in zip(param, models):
+            model.get_parameter(name).copy_(member)
+
+
+class StackedBatches:
+    """The mini-batches of E training sets, member e drawing from its own generator.
+
+    Every member must have the same number of batches per epoch (CV folds of one data
+    set differ by at most a sample, so they do); shorter batches are padded with
+    zero-weight samples.
+    """
+
+    def __init__(self, sets: list[tuple[torch.Tensor, torch.Tensor]], batch_size: int,
+                 generators: list[torch.Generator]) -> None:
+        self.sizes = [len(X) for X, _ in sets]
+        self.batch_size = batch_size
+        self.generators = generators
+        n_max = max(self.sizes)
+        d = sets[0][0].shape[1]
+        device = sets[0][0].device
+        self.X = torch.zeros(len(sets), n_max, d, device=device)
+        self.y = torch.zeros(len(sets), n_max, dtype=torch.int64, device=device)
+        for e, (X, y) in enumerate(sets):
+            self.X[e, : len(X)] = X
+            self.y[e, : len(y)] = y
+
+    @staticmethod
+    def compatible(sizes: list[int], batch_size: int) -> bool:
+        return len({-(-n // batch_size) for n in sizes}) == 1
+
+    def __len__(self) -> int:
+        return -(-self.sizes[0] // self.batch_size)
+
+    def epoch(self):
+        E, n_max = self.y.shape
+        device = self.X.device
+        order = torch.zeros(E, len(self) * self.batch_size, dtype=torch.int64)
+        valid = torch.zeros(E, len(self) * self.batch_size)
+        for e, (n, g) in enumerate(zip(self.sizes, self.generators)):
+            order[e, :n] = torch.randperm(n, generator=g)
+            valid[e, :n] = 1.0
+        order, valid = order.to(device), valid.to(device)
+        rows = torch.arange(E, device=device)[:, None]
+        for start in range(0, order.shape[1], self.batch_size):
+            idx = order[:, start : start + self.batch_size]
+            weight = valid[:, start : start + self.batch_size]
+            yield self.X[rows, idx], self.y[rows, idx], weight
