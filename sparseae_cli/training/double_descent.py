@@ -60,9 +60,11 @@ def fit(model: nn.Module, batches, train_cfg, constraint: ConstrainedParameters,
     masks = Masks(model, result.masks)
     masks.apply_to_weights()
     phase2 = train_cfg.get("epochs_phase2")
+    # Zero gradients keep zero weights at exactly zero under Adam and SGD (their moment
+    # buffers stay zero too); the weights are masked again at the end all the same.
     result.history["phase2"] = train_epochs(
         model, batches, train_cfg, train_cfg.epochs if phase2 is None else phase2,
-        after_backward=masks.apply_to_grads, after_step=masks.apply_to_weights,
-        desc="phase 2", progress=progress,
+        after_backward=masks.apply_to_grads, desc="phase 2", progress=progress,
     )
+    masks.apply_to_weights()
     return result
