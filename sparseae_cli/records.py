@@ -13,7 +13,7 @@ import numpy as np
 
 METRICS_FILE = "metrics.json"
 # Keys that change where or how fast a run goes, not what it computes.
-HASH_EXCLUDED = ("data_dir", "device", "threads", "progress")
+HASH_EXCLUDED = ("data_dir", "device", "threads", "progress", "resume")
 
 
 def config_hash(config: dict) -> str:

@@ -158,6 +158,13 @@ def summarise(folds: list[dict]) -> dict:
     return summary
 
 
+def finished_record(cfg, out_dir: Path) -> dict | None:
+    """The record of a finished run of this very config in ``out_dir``, if there is one."""
+    record = records.read_record(out_dir / records.METRICS_FILE)
+    wanted = records.config_hash(OmegaConf.to_container(cfg, resolve=True))
+    return record if record and record.get("config_hash") == wanted else None
+
+
 def run(cfg, out_dir: Path, progress: bool = False) -> dict:
     started = time.perf_counter()
     validate_config(cfg)

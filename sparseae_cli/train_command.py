@@ -41,6 +41,11 @@ def _make_task(debug: bool):
         out_dir = Path(hydra_cfg.runtime.output_dir)
         if cfg.get("threads") is None:
             _share_cores(hydra_cfg)
+        if cfg.get("resume", True):
+            done = runner.finished_record(cfg, out_dir)
+            if done is not None:
+                print(f"sparseae: skipped, already complete with the same config: {out_dir}")
+                return 0
         try:
             try:
                 record = runner.run(cfg, out_dir, progress=_progress(cfg.progress))

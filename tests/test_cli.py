@@ -198,3 +198,18 @@ def test_unknown_command():
 def test_report_unknown_by_key(tmp_path, quick):
     assert run_cli("train", *quick).returncode == 0
     assert_clean_error(run_cli("report", str(tmp_path / "run"), "--by", "colour"), 2, "colour")
+
+
+def test_rerun_of_an_interrupted_sweep_runs_only_the_missing_jobs(tmp_path, quick):
+    args = ["train", "-m", *quick, "eta=20,200,2000"]
+    assert run_cli(*args).returncode == 0
+    sweep = tmp_path / "sweep"
+    kept = (sweep / "0" / "metrics.json").stat().st_mtime_ns
+    (sweep / "1" / "metrics.json").unlink()  # as if the sweep had stopped there
+    (sweep / "2" / "metrics.json").write_text('{"status": "complete", "config_hash": "other"}')
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("skipped, already complete") == 1
+    assert (sweep / "0" / "metrics.json").stat().st_mtime_ns == kept
+    assert record_of(sweep / "1")["params"]["eta"] == 200
+    assert record_of(sweep / "2")["config_hash"] != "other"

@@ -21,12 +21,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--by", default="", help="comma-separated keys to group by, e.g. constraint,eta")
     p.add_argument("--metrics", default=",".join(DEFAULT_METRICS), help="comma-separated metrics")
     p.add_argument("--out", default=None, help="output folder (default: DIR/report)")
-    p.add_argument("--name", default="report", help="file stem of the tables")
+    p.add_argument("--name", default=None, help="file stem of the tables (default: report or the table)")
+    p.add_argument("--table", default=None,
+                   help="a paper table (e.g. barlaud2021_table1): its layout, with the paper's values")
     return p
 
 
 def report(args: list[str]) -> int:
     opts = parser().parse_args(args)
+    if opts.table:
+        return paper_report(opts)
     frame = load_runs(opts.dirs)
     by = resolve_keys(frame, [k for k in opts.by.split(",") if k])
     metrics = [m for m in opts.metrics.split(",") if m]
@@ -35,8 +39,35 @@ def report(args: list[str]) -> int:
         raise UsageError(f"report: none of the metrics {', '.join(metrics)} is in these runs")
     display = wide(table, by).rename(columns=lambda c: c.removeprefix("config."))
     out_dir = Path(opts.out) if opts.out else Path(opts.dirs[0]) / "report"
-    paths = write_tables(table, display, out_dir, opts.name)
+    paths = write_tables(table, display, out_dir, opts.name or "report")
     print(display.to_markdown(index=False))
     print(f"\nsparseae: {frame['run_dir'].nunique()} run(s), {len(frame)} fold(s) -> "
+          + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def paper_report(opts) -> int:
+    from ..cli import conf_dir
+    from . import paper_tables
+
+    block = paper_tables.paper_block(opts.table, conf_dir())
+    frame = load_runs(opts.dirs)
+    table = paper_tables.compare(frame, block)
+    if table.empty or block["metric"] not in set(table["metric"]):
+        raise UsageError(f"report: the runs under {opts.dirs[0]} have no {block['metric']} values")
+    out_dir = Path(opts.out) if opts.out else Path(opts.dirs[0]) / "report"
+    stem = opts.name or opts.table
+    main = paper_tables.layout(table, block, block["metric"], with_paper=True)
+    paths = write_tables(table, main, out_dir, stem)
+    paths["figure"] = paper_tables.plot(table, block, out_dir, stem)[0]
+    print(f"{block.get('title', opts.table)}: {block['metric']} (mean ± std over folds and seeds)\n")
+    print(main.to_markdown(index=False))
+    for metric in paper_tables.EXTRA_METRICS:
+        if metric in set(table["metric"]):
+            extra = paper_tables.layout(table, block, metric, with_paper=False)
+            (out_dir / f"{stem}_{metric}.md").write_text(extra.to_markdown(index=False) + "\n")
+            print(f"\n{metric} (not reported by the paper)\n")
+            print(extra.to_markdown(index=False))
+    print(f"\nsparseae: {frame['run_dir'].nunique()} run(s) -> "
           + ", ".join(str(p) for p in paths.values()))
     return 0
