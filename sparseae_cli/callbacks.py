@@ -13,14 +13,23 @@ from pathlib import Path
 from hydra.experimental.callback import Callback
 
 FAILED_FILE = "FAILED"
-failed_jobs: list[Path] = []
+failed_jobs: dict[Path, int] = {}  # job folder -> exit status
+
+
+def write_failure(out_dir: Path, message: str, exit_code: int) -> None:
+    (out_dir / FAILED_FILE).write_text(f"{message}\nexit status {exit_code}\n")
+
+
+def read_exit_code(path: Path) -> int:
+    last = path.read_text().strip().splitlines()[-1]
+    return int(last.rsplit(" ", 1)[-1]) if last.startswith("exit status") else 1
 
 
 class FailedJobsCallback(Callback):
     def on_multirun_end(self, config, **kwargs) -> None:
         sweep_dir = Path(str(config.hydra.sweep.dir))
         found = sorted(sweep_dir.glob(f"*/{FAILED_FILE}"))
-        failed_jobs.extend(p.parent for p in found)
+        failed_jobs.update({p.parent: read_exit_code(p) for p in found})
         if found:
             names = ", ".join(p.parent.name for p in found)
             print(f"sparseae: {len(found)} job(s) failed in {sweep_dir}: {names} "

@@ -16,6 +16,8 @@ from .errors import SparseaeError, UsageError
 COMMANDS = {
     "train": "train a model (Hydra overrides, -m for sweeps, --cfg job to print the config)",
     "report": "collect runs into tables: sparseae report DIR... --by constraint,eta",
+    "sample": "Metropolis-Hastings in the latent space of a run, decoded: sparseae sample RUN_DIR n=10",
+    "figures": "latent-space and image figures of runs: sparseae figures RUN_DIR [RUN_DIR]",
 }
 
 
@@ -61,6 +63,14 @@ def main(argv: list[str] | None = None) -> None:
             from .reporting.command import report
 
             code = report(rest)
+        elif command == "sample":
+            from .sample_command import sample
+
+            code = sample(rest)
+        elif command == "figures":
+            from .reporting.figures_command import figures
+
+            code = figures(rest)
         else:
             raise UsageError(f"unknown command '{command}'; choose one of: {', '.join(COMMANDS)}")
     except SparseaeError as exc:

@@ -29,6 +29,7 @@ from .training.loop import Batches
 from .validation import validate_config
 
 log = logging.getLogger("sparseae")
+N_EXAMPLES = 20
 
 
 def short_params(cfg) -> dict:
@@ -43,6 +44,7 @@ def short_params(cfg) -> dict:
         "seed": cfg.seed,
         "schedule": cfg.train.schedule,
         "epochs": cfg.train.epochs,
+        "tag": cfg.get("tag"),
     }
 
 
@@ -141,6 +143,11 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
         y_train=inputs.y_train, y_test=inputs.y_test,
         index_train=split.train, index_test=split.test,
     )
+    if data.image_shape is not None and "reconstruction" in out_test:
+        # A few test images and their reconstructions, for figures that must not retrain.
+        np.savez_compressed(out_dir / f"examples_{tag}.npz", x=member.X_test[:N_EXAMPLES],
+                            reconstruction=out_test["reconstruction"][:N_EXAMPLES],
+                            y=inputs.y_test[:N_EXAMPLES])
     metrics["loss_history"] = member.result.history
     return metrics
 
@@ -192,6 +199,7 @@ def run(cfg, out_dir: Path, progress: bool = False) -> dict:
         "config_hash": records.config_hash(resolved),
         "dataset": {"name": data.name, "n_samples": len(data.y), "n_features": data.n_features,
                     "n_classes": data.n_classes, "class_names": data.class_names,
+                    "image_shape": list(data.image_shape) if data.image_shape else None,
                     "source": data.source},
         "folds": folds,
         "summary": summarise(folds),

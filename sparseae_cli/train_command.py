@@ -41,6 +41,7 @@ def _make_task(debug: bool):
         out_dir = Path(hydra_cfg.runtime.output_dir)
         if cfg.get("threads") is None:
             _share_cores(hydra_cfg)
+        (out_dir / callbacks.FAILED_FILE).unlink(missing_ok=True)  # from an earlier attempt
         if cfg.get("resume", True):
             done = runner.finished_record(cfg, out_dir)
             if done is not None:
@@ -63,9 +64,11 @@ def _make_task(debug: bool):
             if debug:
                 raise
             message = " ".join(str(exc).split())
-            (out_dir / callbacks.FAILED_FILE).write_text(message + "\n")
+            callbacks.write_failure(out_dir, message, exc.exit_code)
             print(f"sparseae: error: {message}", file=sys.stderr)
-            if hydra_cfg.mode == RunMode.RUN:
+            # Bad input stops a sweep at once (the launcher's other jobs would repeat it);
+            # a job that merely fails lets the sweep go on.
+            if hydra_cfg.mode == RunMode.RUN or isinstance(exc, UsageError):
                 raise SystemExit(exc.exit_code) from None
             return exc.exit_code
         print(one_line_summary(record, out_dir))
@@ -96,4 +99,4 @@ def train(args: list[str], conf_dir: Path, debug: bool) -> int:
         main()
     finally:
         sys.argv = saved
-    return 1 if callbacks.failed_jobs else 0
+    return max(callbacks.failed_jobs.values(), default=0)

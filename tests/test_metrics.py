@@ -33,6 +33,8 @@ def test_silhouette_matches_hand_computation():
                                               code_test=codes[::2], y_test=labels[::2]))
     assert result["silhouette_train"] == pytest.approx(hand_silhouette(codes, labels))
     assert result["silhouette_test"] == pytest.approx(hand_silhouette(codes[::2], labels[::2]))
+    both = np.concatenate([codes, codes[::2]]), np.concatenate([labels, labels[::2]])
+    assert result["silhouette_all"] == pytest.approx(hand_silhouette(*both))
 
 
 def test_silhouette_of_a_single_class_is_nan():

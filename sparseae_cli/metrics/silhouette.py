@@ -1,4 +1,4 @@
-"""Silhouette (Rousseeuw 1987) of the true classes in the latent space, train and test."""
+"""Silhouette (Rousseeuw 1987) of the true classes in the latent space: train, test, and both."""
 
 import numpy as np
 from sklearn.metrics import silhouette_score
@@ -17,4 +17,6 @@ def silhouette(inputs: EvalInputs) -> dict:
     return {
         "silhouette_train": _silhouette(inputs.code_train, inputs.y_train),
         "silhouette_test": _silhouette(inputs.code_test, inputs.y_test),
+        "silhouette_all": _silhouette(np.concatenate([inputs.code_train, inputs.code_test]),
+                                      np.concatenate([inputs.y_train, inputs.y_test])),
     }

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 DEFAULT_METRICS = [
-    "silhouette_test", "silhouette_train", "accuracy", "balanced_accuracy", "f1_macro",
+    "silhouette_test", "silhouette_train", "silhouette_all", "accuracy", "balanced_accuracy", "f1_macro",
     "roc_auc", "mse", "features_kept", "weight_sparsity",
 ]
 

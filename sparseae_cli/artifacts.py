@@ -1,0 +1,79 @@
+"""Reading a finished run back: its config, data spec, trained members and codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from omegaconf import OmegaConf
+
+from .errors import UsageError
+from .models import MODELS, DataSpec
+from .records import METRICS_FILE
+
+
+class RunArtifacts:
+    def __init__(self, run_dir: str | Path) -> None:
+        self.dir = Path(run_dir)
+        record_path = self.dir / METRICS_FILE
+        if not record_path.exists():
+            raise UsageError(f"{self.dir} holds no finished run (no {METRICS_FILE}); "
+                             "give the folder of a completed `sparseae train` run")
+        self.record = json.loads(record_path.read_text())
+        self.cfg = OmegaConf.create(self.record["config"])
+        info = self.record["dataset"]
+        shape = info.get("image_shape")
+        self.spec = DataSpec(info["n_features"], info["n_classes"], tuple(shape) if shape else None)
+        self.class_names = info.get("class_names") or [str(i) for i in range(self.spec.n_classes)]
+
+    def tags(self) -> list[str]:
+        return [f"seed{f['seed']}_fold{f['fold']}" for f in self.record["folds"]]
+
+    def _tag(self, tag: str | None) -> str:
+        tags = self.tags()
+        if tag is None:
+            return tags[0]
+        if tag not in tags:
+            raise UsageError(f"no member '{tag}' in {self.dir}; choose one of: {', '.join(tags)}")
+        return tag
+
+    def model(self, tag: str | None = None) -> torch.nn.Module:
+        model = MODELS.get(self.cfg.model.name)(self.cfg.model, self.spec)
+        state = torch.load(self.dir / f"weights_{self._tag(tag)}.pt", weights_only=True)
+        model.load_state_dict(state)
+        return model.eval()
+
+    def codes(self, tag: str | None = None) -> dict[str, np.ndarray]:
+        with np.load(self.dir / f"codes_{self._tag(tag)}.npz") as data:
+            return dict(data)
+
+    def examples(self, tag: str | None = None) -> dict[str, np.ndarray] | None:
+        path = self.dir / f"examples_{self._tag(tag)}.npz"
+        if not path.exists():
+            return None
+        with np.load(path) as data:
+            return dict(data)
+
+
+def find_run(roots: list[str], selection: str) -> Path:
+    """The one finished run below ``roots`` whose params match ``key=value,key=value``."""
+    wanted = dict(item.split("=", 1) for item in selection.split(",") if "=" in item)
+    matches = []
+    for root in roots:
+        for path in sorted(Path(root).rglob(METRICS_FILE)):
+            params = json.loads(path.read_text()).get("params", {})
+            if all(_same(params.get(k), v) for k, v in wanted.items()):
+                matches.append(path.parent)
+    if len(matches) != 1:
+        raise UsageError(f"--select {selection} matches {len(matches)} runs under "
+                         f"{', '.join(roots)}; it must match exactly one")
+    return matches[0]
+
+
+def _same(value, text: str) -> bool:
+    try:
+        return float(value) == float(text)
+    except (TypeError, ValueError):
+        return str(value) == text

@@ -1,0 +1,64 @@
+"""Figures drawn from saved artifacts only (PNG and PDF)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, stem: Path) -> list[Path]:
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
+    for path in paths:
+        fig.savefig(path, dpi=150, bbox_inches="tight")
+    _pyplot().close(fig)
+    return paths
+
+
+def image_grid(images: np.ndarray, image_shape, stem: Path, row_labels=None, title="") -> list[Path]:
+    """``images`` is (rows, cols, features); each row gets a label on the left."""
+    plt = _pyplot()
+    rows, cols = images.shape[:2]
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.9, rows * 0.9), squeeze=False)
+    for r in range(rows):
+        for c in range(cols):
+            ax = axes[r, c]
+            img = images[r, c].reshape(image_shape)
+            img = img[0] if img.shape[0] == 1 else np.transpose(img, (1, 2, 0))
+            ax.imshow(np.clip(img, 0, 1), cmap="gray" if img.ndim == 2 else None, vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        if row_labels is not None:
+            axes[r, 0].set_ylabel(str(row_labels[r]), rotation=0, ha="right", va="center", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    return _save(fig, stem)
+
+
+def latent_pca(panels: list[tuple[str, np.ndarray, np.ndarray]], class_names, stem: Path) -> list[Path]:
+    """One scatter per (title, codes, labels): codes projected to 2-D by PCA, coloured by class."""
+    from sklearn.decomposition import PCA
+
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.8), squeeze=False)
+    for ax, (title, codes, labels) in zip(axes[0], panels):
+        xy = PCA(n_components=2).fit_transform(codes) if codes.shape[1] > 2 else codes
+        for k, name in enumerate(class_names):
+            pick = labels == k
+            if pick.any():
+                ax.scatter(xy[pick, 0], xy[pick, 1], s=6, alpha=0.7, color=f"C{k % 10}", label=name)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("PC 1")
+        ax.set_ylabel("PC 2")
+    axes[0, -1].legend(fontsize=7, markerscale=2, loc="upper left", bbox_to_anchor=(1.02, 1))
+    fig.tight_layout()
+    return _save(fig, stem)

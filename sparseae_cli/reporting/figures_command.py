@@ -1,0 +1,51 @@
+"""``sparseae figures RUN_DIR [RUN_DIR...]``: the latent space of each run side by side
+(e.g. without and with the constraint, Figs 2, 5 and 6 of Barlaud & Guyard), and for
+image data the test images above their reconstructions (Fig 3)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from ..artifacts import RunArtifacts, find_run
+from ..errors import UsageError
+from .figures import image_grid, latent_pca
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise UsageError(f"figures: {message}")
+
+
+def figures(args: list[str]) -> int:
+    parser = _Parser(prog="sparseae figures")
+    parser.add_argument("runs", nargs="+",
+                        help="run folders (one latent panel each), or sweep folders with --select")
+    parser.add_argument("--select", action="append", default=[],
+                        help="key=value[,key=value]: pick one run below the folders (repeat for more panels)")
+    parser.add_argument("--out", default=None, help="output folder (default: first RUN/figures)")
+    parser.add_argument("--split", default="test", choices=["train", "test"])
+    opts = parser.parse_args(args)
+    chosen = [find_run(opts.runs, sel) for sel in opts.select] if opts.select else opts.runs
+    runs = [RunArtifacts(r) for r in chosen]
+    out = Path(opts.out) if opts.out else runs[0].dir / "figures"
+    out.mkdir(parents=True, exist_ok=True)
+    panels = []
+    for run in runs:
+        codes = run.codes()
+        p = run.record["params"]
+        panels.append((f"{p['constraint']} eta={p['eta']} ({opts.split})",
+                       codes[f"code_{opts.split}"], codes[f"y_{opts.split}"]))
+    written = latent_pca(panels, runs[0].class_names, out / "latent_pca")
+    for run in runs:
+        examples = run.examples()
+        if examples is not None and run.spec.image_shape is not None:
+            n = min(10, len(examples["x"]))
+            grid = np.stack([examples["x"][:n], examples["reconstruction"][:n]])
+            name = f"reconstructions_{run.dir.name}"
+            written += image_grid(grid, run.spec.image_shape, out / name,
+                                  row_labels=["input", "output"], title="Test images and their reconstructions")
+    print(f"sparseae: figures -> {', '.join(str(p) for p in written if p.suffix == '.png')}")
+    return 0
