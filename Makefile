@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA_DIR ?= $(or $(SPARSEAE_DATA_DIR),$(wildcard ../shared/data))
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench bench-mnist reproduce-barlaud2021 reproduce-barlaud2021-variants clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,32 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_projections.py
+	$(BIN)/python bench/bench_barlaud2021.py --data-dir "$(DATA_DIR)"
+
+bench-mnist: $(STAMP)
+	$(BIN)/python bench/bench_barlaud2021.py --data-dir "$(DATA_DIR)" --mnist
+
+# Barlaud & Guyard 2021: Table 1 (and Table 2 when LUNG.csv is in the data directory),
+# latent-space figures, MNIST reconstructions and Metropolis-Hastings samples.
+EXP := outputs/experiments
+SPARSEAE := $(BIN)/sparseae
+reproduce-barlaud2021: $(STAMP)
+	$(SPARSEAE) train experiment=barlaud2021_ohlson data_dir="$(DATA_DIR)" hydra/launcher=joblib hydra.launcher.n_jobs=2
+	$(SPARSEAE) report --table barlaud2021_table1 $(EXP)/barlaud2021_ohlson
+	$(SPARSEAE) figures $(EXP)/barlaud2021_ohlson --select constraint=l11,eta=10000 --select constraint=l11,eta=1000 \
+		--out $(EXP)/barlaud2021_ohlson/report/figures
+	@if [ -f "$(DATA_DIR)/LUNG.csv" ] || [ -f "$(DATA_DIR)/lung/LUNG.csv" ]; then \
+		$(SPARSEAE) train experiment=barlaud2021_lung data_dir="$(DATA_DIR)" hydra/launcher=joblib hydra.launcher.n_jobs=2 && \
+		$(SPARSEAE) report --table barlaud2021_table2 $(EXP)/barlaud2021_lung && \
+		$(SPARSEAE) figures $(EXP)/barlaud2021_lung --select constraint=l1,eta=10000 --select constraint=l1,eta=300 \
+			--out $(EXP)/barlaud2021_lung/report/figures; \
+	else echo "Table 2 skipped: LUNG.csv is not in $(DATA_DIR) (it cannot be downloaded; see README)"; fi
+	$(SPARSEAE) train experiment=barlaud2021_mnist data_dir="$(DATA_DIR)"
+	$(SPARSEAE) figures $(EXP)/barlaud2021_mnist
+	$(SPARSEAE) sample $(EXP)/barlaud2021_mnist n=10
+
+reproduce-barlaud2021-variants: $(STAMP)
+	$(BIN)/python scripts/barlaud2021_variants.py --data-dir "$(DATA_DIR)"
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
