@@ -7,6 +7,7 @@ leaves a file that looks complete.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from .constraints import CONSTRAINTS  # noqa: F401  (registers constraints)
 from .datasets import DATASETS
 from .metrics import METRICS, EvalInputs
 from .models import MODELS, DataSpec
+from .regularizers import REGULARIZERS
 from .splits import Split, make_splits
 from .training.constrained import ConstrainedParameters
 from .training.double_descent import FitResult, fit
@@ -51,6 +53,8 @@ def short_params(cfg) -> dict:
 @torch.no_grad()
 def _forward_all(model, X: torch.Tensor, batch: int = 4096) -> dict[str, np.ndarray]:
     model.eval()
+    if hasattr(model, "fit_data"):
+        batch = len(X)  # factorisations encode a whole set at once
     parts: dict[str, list] = {}
     for start in range(0, len(X), batch):
         for key, value in model(X[start : start + batch]).items():
@@ -92,18 +96,38 @@ def _generator(split: Split) -> torch.Generator:
     return torch.Generator().manual_seed(split.seed * 1000 + split.fold)
 
 
+def _penalty(cfg):
+    """The activation-sparsity regularizer as ``code -> scalar``, or None."""
+    name = cfg.regularizer.name
+    if name == "none":
+        return None
+    return functools.partial(REGULARIZERS.get(name), cfg=cfg.regularizer)
+
+
 def train_members(cfg, data, members: list[Member], device, progress: bool) -> None:
-    """Train every member: as one stacked ensemble when possible, else one by one."""
+    """Train every member: as one stacked ensemble when possible, else one by one.
+
+    Models that are not trained by gradient descent (``fit_data``, e.g. sparse NMF) are
+    fitted on their training part, or on the test part when ``model.fit_on=test``.
+    """
     to = lambda a, dtype=torch.float32: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
+    if hasattr(members[0].model, "fit_data"):
+        for member in members:
+            member.constraint = _constraint(cfg, member.model)
+            fit_on = member.X_test if cfg.model.get("fit_on") == "test" else member.X_train
+            member.model.fit_data(to(fit_on))
+            member.result = FitResult()
+        return
     sets = [(to(m.X_train), to(data.y[m.split.train], torch.int64)) for m in members]
     batch = int(cfg.train.batch_size)
+    penalty = _penalty(cfg)
     if (cfg.train.get("ensemble", True) and len(members) > 1 and can_stack(members[0].model)
             and StackedBatches.compatible([len(X) for X, _ in sets], batch)):
         log.info("training %d members as one stacked ensemble", len(members))
         stacked = stack_models([m.model for m in members])
         constraint = _constraint(cfg, stacked, stacked=True)
         batches = StackedBatches(sets, batch, [_generator(m.split) for m in members])
-        result = fit(stacked, batches, cfg.train, constraint, progress=progress)
+        result = fit(stacked, batches, cfg.train, constraint, progress=progress, penalty=penalty)
         unstack_into(stacked, [m.model for m in members])
         for e, member in enumerate(members):
             member.constraint = _constraint(cfg, member.model)
@@ -114,22 +138,28 @@ def train_members(cfg, data, members: list[Member], device, progress: bool) -> N
                  member.split.fold)
         member.constraint = _constraint(cfg, member.model)
         batches = Batches(*sets[i - 1], batch, _generator(member.split))
-        member.result = fit(member.model, batches, cfg.train, member.constraint, progress=progress)
+        member.result = fit(member.model, batches, cfg.train, member.constraint, progress=progress,
+                            penalty=penalty)
 
 
 def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
     split, model = member.split, member.model
     to = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device)  # noqa: E731
-    out_train, out_test = _forward_all(model, to(member.X_train)), _forward_all(model, to(member.X_test))
+    out_test = _forward_all(model, to(member.X_test))
+    out_train = _forward_all(model, to(member.X_train)) if cfg.eval.get("train_codes", True) else {}
     params = member.constraint.params
+    dictionary = model.dictionary() if hasattr(model, "dictionary") else {}
     inputs = EvalInputs(
-        code_train=out_train["code"], code_test=out_test["code"],
+        code_train=out_train.get("code"), code_test=out_test["code"],
         y_train=data.y[split.train], y_test=data.y[split.test],
         proba_test=_softmax(out_test["logits"]) if "logits" in out_test else None,
         x_test=member.X_test, reconstruction_test=out_test.get("reconstruction"),
         weights={n: p.detach().cpu().numpy() for n, p in params.items()},
         feature_names=data.feature_names,
         first_layer=next(iter(params), None),
+        atoms=dictionary.get("atoms"), decoder_bias=dictionary.get("bias"),
+        decoder_activation=dictionary.get("activation"), image_shape=data.image_shape,
+        seed=split.seed, options=cfg.eval,
     )
     metrics: dict = {"seed": split.seed, "fold": split.fold}
     for name in cfg.eval.metrics:
@@ -139,7 +169,9 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
     torch.save({k: v.cpu() for k, v in model.state_dict().items()}, out_dir / f"weights_{tag}.pt")
     torch.save({k: v.cpu() for k, v in member.result.masks.items()}, out_dir / f"masks_{tag}.pt")
     np.savez_compressed(
-        out_dir / f"codes_{tag}.npz", code_train=inputs.code_train, code_test=inputs.code_test,
+        out_dir / f"codes_{tag}.npz",
+        code_train=inputs.code_train if inputs.code_train is not None else np.zeros((0, 0)),
+        code_test=inputs.code_test,
         y_train=inputs.y_train, y_test=inputs.y_test,
         index_train=split.train, index_test=split.test,
     )

@@ -7,6 +7,7 @@ from .datasets import DATASETS
 from .errors import UsageError
 from .metrics import METRICS
 from .models import MODELS
+from .regularizers import REGULARIZERS
 
 
 def _positive_int(value, key: str, allow_zero: bool = False) -> None:
@@ -28,6 +29,12 @@ def validate_config(cfg) -> None:
     CONSTRAINTS.get(cfg.constraint.name)
     for name in cfg.eval.metrics:
         METRICS.get(name)
+    REGULARIZERS.get(cfg.regularizer.name)
+    if cfg.regularizer.name != "none":
+        if _number(cfg.regularizer.beta, "beta") < 0:
+            raise UsageError(f"beta must be >= 0 (the regularizer's strength), got {cfg.regularizer.beta}")
+        if cfg.regularizer.name == "kl" and not 0 < _number(cfg.regularizer.p, "p") < 1:
+            raise UsageError(f"regularizer=kl needs 0 < p < 1 (a target mean activation), got {cfg.regularizer.p}")
     if _number(cfg.eta, "eta") <= 0:
         raise UsageError(f"eta must be > 0 (the radius of the constraint ball), got {cfg.eta}")
     if _number(cfg.lam, "lam") < 0:

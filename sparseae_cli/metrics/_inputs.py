@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 
 @dataclass
 class EvalInputs:
-    code_train: np.ndarray
+    code_train: np.ndarray | None  # None when eval.train_codes=false
     code_test: np.ndarray
     y_train: np.ndarray
     y_test: np.ndarray
@@ -21,3 +22,10 @@ class EvalInputs:
     masks: dict[str, np.ndarray] = field(default_factory=dict)
     feature_names: list[str] = field(default_factory=list)
     first_layer: str | None = None  # name of the parameter whose columns are input features
+    # Dictionary models (one-layer decoder): atoms (k x features), bias, output activation.
+    atoms: np.ndarray | None = None
+    decoder_bias: np.ndarray | None = None
+    decoder_activation: str | None = None  # "identity" or "leaky_relu:<slope>"
+    image_shape: tuple | None = None
+    seed: int = 0
+    options: Any = None  # the eval config (metric settings)

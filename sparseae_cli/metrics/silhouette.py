@@ -14,6 +14,8 @@ def _silhouette(codes: np.ndarray, labels: np.ndarray) -> float:
 
 @METRICS.register("silhouette")
 def silhouette(inputs: EvalInputs) -> dict:
+    if inputs.code_train is None:
+        return {"silhouette_test": _silhouette(inputs.code_test, inputs.y_test)}
     return {
         "silhouette_train": _silhouette(inputs.code_train, inputs.y_train),
         "silhouette_test": _silhouette(inputs.code_test, inputs.y_test),

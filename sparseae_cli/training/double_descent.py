@@ -34,24 +34,25 @@ class FitResult:
 
 
 def fit(model: nn.Module, batches, train_cfg, constraint: ConstrainedParameters,
-        progress: bool = False) -> FitResult:
+        progress: bool = False, penalty=None) -> FitResult:
+    """``penalty(code) -> scalar or None`` is added to the model's loss (activation sparsity)."""
     schedule = train_cfg.schedule
     if schedule not in SCHEDULES:
         raise UsageError(f"unknown train.schedule '{schedule}'; choose one of: {', '.join(SCHEDULES)}")
     result = FitResult()
     if schedule == "plain" or not constraint.params:
-        result.history["train"] = train_epochs(model, batches, train_cfg, train_cfg.epochs,
+        result.history["train"] = train_epochs(model, batches, train_cfg, train_cfg.epochs, penalty,
                                                desc="train", progress=progress)
         return result
     if schedule == "projected_gradient":
-        result.history["train"] = train_epochs(model, batches, train_cfg, train_cfg.epochs,
+        result.history["train"] = train_epochs(model, batches, train_cfg, train_cfg.epochs, penalty,
                                                after_step=constraint.project, desc="projected",
                                                progress=progress)
         result.masks = constraint.support()
         return result
 
     initial = copy.deepcopy(model.state_dict())
-    result.history["phase1"] = train_epochs(model, batches, train_cfg, train_cfg.epochs,
+    result.history["phase1"] = train_epochs(model, batches, train_cfg, train_cfg.epochs, penalty,
                                             desc="phase 1", progress=progress)
     constraint.project()
     result.masks = constraint.support()
@@ -63,7 +64,7 @@ def fit(model: nn.Module, batches, train_cfg, constraint: ConstrainedParameters,
     # Zero gradients keep zero weights at exactly zero under Adam and SGD (their moment
     # buffers stay zero too); the weights are masked again at the end all the same.
     result.history["phase2"] = train_epochs(
-        model, batches, train_cfg, train_cfg.epochs if phase2 is None else phase2,
+        model, batches, train_cfg, train_cfg.epochs if phase2 is None else phase2, penalty,
         after_backward=masks.apply_to_grads, desc="phase 2", progress=progress,
     )
     masks.apply_to_weights()

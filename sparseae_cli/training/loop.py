@@ -35,10 +35,15 @@ def make_optimizer(params, cfg) -> torch.optim.Optimizer:
     if name == "adam":
         # The fused kernel (CPU and CUDA) removes most of the per-step cost on small layers.
         return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
+    if name == "adadelta":
+        # Keras' defaults (rho 0.95, eps 1e-7), which the part-based AE reference used;
+        # PyTorch's own are rho 0.9, eps 1e-6.
+        return torch.optim.Adadelta(params, lr=cfg.lr, rho=cfg.get("rho", 0.95),
+                                    eps=cfg.get("eps", 1e-7), weight_decay=cfg.weight_decay)
     if name == "sgd":
         return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.get("momentum", 0.0),
                                weight_decay=cfg.weight_decay)
-    raise UsageError(f"unknown train.optimizer '{cfg.optimizer}'; choose adam or sgd")
+    raise UsageError(f"unknown train.optimizer '{cfg.optimizer}'; choose adam, adadelta or sgd")
 
 
 def train_epochs(
@@ -46,6 +51,7 @@ def train_epochs(
     batches,
     cfg,
     epochs: int,
+    penalty: Callable | None = None,
     after_backward: Callable[[], None] | None = None,
     after_step: Callable[[], None] | None = None,
     desc: str = "train",
@@ -62,7 +68,12 @@ def train_epochs(
     for epoch in bar:
         total = None
         for xb, yb, weight in batches.epoch():
-            loss, _ = model.loss(xb, yb, model(xb), sample_weight=weight)
+            outputs = model(xb)
+            loss, _ = model.loss(xb, yb, outputs, sample_weight=weight)
+            if penalty is not None:
+                extra = penalty(outputs["code"])
+                if extra is not None:
+                    loss = loss + extra
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if after_backward:

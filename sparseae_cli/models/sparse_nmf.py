@@ -1,0 +1,87 @@
+"""Non-negative matrix factorisation with sparseness constraints (Hoyer, JMLR 2004).
+
+V (features x samples) ~ W H. Each row of H (one component across all samples: Hoyer's
+"lifetime" sparseness) is kept at sparseness ``sparseness`` with unit l2 norm by
+projected gradient with backtracking; W, unconstrained, follows Lee & Seung's
+multiplicative update. Atoms are the columns of W. Not trained by gradient descent on
+a loss: ``fit_data`` learns W (and H), ``encode`` solves for H with W fixed.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..hoyer import l1_for_sparseness, project_sparseness
+from . import MODELS, DataSpec
+
+TINY = 1e-9
+
+
+class SparseNMF(nn.Module):
+    def __init__(self, n_features: int, k: int, level: float, n_iter: int, encode_iter: int,
+                 seed: int) -> None:
+        super().__init__()
+        self.k, self.level, self.n_iter, self.encode_iter, self.seed = k, level, n_iter, encode_iter, seed
+        self.register_buffer("W", torch.zeros(n_features, k))
+        self.history: list[float] = []
+
+    def _project_rows(self, H: torch.Tensor) -> torch.Tensor:
+        l1 = l1_for_sparseness(H.shape[1], self.level)
+        return project_sparseness(H, torch.full((H.shape[0],), l1), torch.ones(H.shape[0]))
+
+    @staticmethod
+    def _objective(V, W, H) -> torch.Tensor:
+        return 0.5 * ((V - W @ H) ** 2).sum()
+
+    def _update_H(self, V, W, H, step: float) -> tuple[torch.Tensor, float]:
+        """One projected-gradient step on H with Hoyer's backtracking (halve, then grow by 1.2)."""
+        grad = W.T @ (W @ H - V)
+        before = self._objective(V, W, H)
+        while step > 1e-200:
+            candidate = self._project_rows(H - step * grad)
+            if self._objective(V, W, candidate) <= before:
+                return candidate, step * 1.2
+            step /= 2
+        return H, step
+
+    @torch.no_grad()
+    def fit_data(self, X: torch.Tensor) -> None:
+        V = X.T  # features x samples
+        g = torch.Generator().manual_seed(self.seed)
+        W = torch.randn(V.shape[0], self.k, generator=g).abs().to(V)
+        H = torch.randn(self.k, V.shape[1], generator=g).abs().to(V)
+        H = self._project_rows(H / torch.linalg.vector_norm(H, dim=1, keepdim=True))
+        step = 1.0
+        for _ in range(self.n_iter):
+            H, step = self._update_H(V, W, H, step)
+            W = W * (V @ H.T) / (W @ (H @ H.T) + TINY)
+            self.history.append(float(self._objective(V, W, H)))
+        self.W.copy_(W)
+
+    @torch.no_grad()
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Codes of new samples: H for fixed W, by the same projected gradient (sparse rows)."""
+        V = x.T
+        H = torch.linalg.lstsq(self.W, V).solution.clamp_min(0) + TINY
+        H = self._project_rows(H / torch.linalg.vector_norm(H, dim=1, keepdim=True).clamp_min(TINY))
+        step = 1.0
+        for _ in range(self.encode_iter):
+            H, step = self._update_H(V, self.W, H, step)
+        return H.T
+
+    def decode(self, h: torch.Tensor) -> torch.Tensor:
+        return h @ self.W.T
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        h = self.encode(x)
+        return {"code": h, "reconstruction": self.decode(h)}
+
+    def dictionary(self) -> dict:
+        return {"atoms": self.W.T.cpu().numpy(), "bias": None, "activation": "identity"}
+
+
+@MODELS.register("sparse_nmf")
+def build_sparse_nmf(cfg, spec: DataSpec) -> SparseNMF:
+    return SparseNMF(spec.n_features, int(cfg.code_size), float(cfg.sparseness), int(cfg.n_iter),
+                     int(cfg.encode_iter), int(cfg.get("seed", 0)))

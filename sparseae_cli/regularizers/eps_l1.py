@@ -1,0 +1,11 @@
+"""Smoothed absolute deviation of each unit's mean activation from p: S = sqrt((p - t_j)^2 + eps)."""
+
+import torch
+
+from . import REGULARIZERS
+
+
+@REGULARIZERS.register("eps_l1")
+def eps_l1_penalty(code: torch.Tensor, cfg) -> torch.Tensor:
+    t = code.mean(dim=-2)
+    return float(cfg.beta) * torch.sqrt((float(cfg.p) - t) ** 2 + float(cfg.eps)).sum()
