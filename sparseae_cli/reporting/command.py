@@ -52,11 +52,19 @@ def paper_report(opts) -> int:
 
     block = paper_tables.paper_block(opts.table, conf_dir())
     frame = load_runs(opts.dirs)
+    out_dir = Path(opts.out) if opts.out else Path(opts.dirs[0]) / "report"
+    stem = opts.name or opts.table
+    if "metrics" in block:  # columns are metrics (e.g. the part-based AE tables)
+        table = paper_tables.compare_metrics(frame, block)
+        main = paper_tables.layout_metrics(table, block)
+        paths = write_tables(table, main, out_dir, stem)
+        print(f"{block.get('title', opts.table)} (ours beside the paper's)\n")
+        print(main.to_markdown(index=False))
+        print(f"\nsparseae: {frame['run_dir'].nunique()} run(s) -> " + ", ".join(str(p) for p in paths.values()))
+        return 0
     table = paper_tables.compare(frame, block)
     if table.empty or block["metric"] not in set(table["metric"]):
         raise UsageError(f"report: the runs under {opts.dirs[0]} have no {block['metric']} values")
-    out_dir = Path(opts.out) if opts.out else Path(opts.dirs[0]) / "report"
-    stem = opts.name or opts.table
     main = paper_tables.layout(table, block, block["metric"], with_paper=True)
     paths = write_tables(table, main, out_dir, stem)
     paths["figure"] = paper_tables.plot(table, block, out_dir, stem)[0]

@@ -110,3 +110,42 @@ def plot(table: pd.DataFrame, block: dict, out_dir: Path, stem: str) -> list[Pat
         fig.savefig(path, dpi=150)
     plt.close(fig)
     return paths
+
+
+def compare_metrics(frame: pd.DataFrame, block: dict) -> pd.DataFrame:
+    """For tables whose columns are metrics: rows = the row key, one line per (row, metric)."""
+    by = resolve_keys(frame, [block["rows"]])
+    metrics = list(block["metrics"])
+    if "svm_accuracy" in metrics:
+        metrics.append("svm_accuracy_std")
+    table = aggregate(frame, by, metrics).rename(columns={by[0]: block["rows"]})
+    published = []
+    for _, row in table.iterrows():
+        value = (block["values"].get(str(row[block["rows"]])) or {}).get(row["metric"])
+        published.append(np.nan if value is None else float(value))
+    table["paper"] = published
+    table["diff"] = table["mean"] - table["paper"]
+    return table
+
+
+def layout_metrics(table: pd.DataFrame, block: dict) -> pd.DataFrame:
+    """Rows in the paper's order, for each metric 'ours' and 'paper' side by side."""
+    key = block["rows"]
+    order = [r for r in block["values"] if r in set(table[key].astype(str))]
+    order += [r for r in dict.fromkeys(table[key].astype(str)) if r not in order]
+    lines = []
+    for row in order:
+        part = table[table[key].astype(str) == row].set_index("metric")
+        line = {key: row}
+        for metric in block["metrics"]:
+            if metric not in part.index:
+                line[f"{metric} ours"] = line[f"{metric} paper"] = ""
+                continue
+            r = part.loc[metric]
+            ours = f"{r['mean']:.4g}"
+            if metric == "svm_accuracy" and "svm_accuracy_std" in part.index:
+                ours += f" ({part.loc['svm_accuracy_std', 'mean']:.3f})"
+            line[f"{metric} ours"] = ours
+            line[f"{metric} paper"] = "" if np.isnan(r["paper"]) else f"{r['paper']:.4g}"
+        lines.append(line)
+    return pd.DataFrame(lines)
