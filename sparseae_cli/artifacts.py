@@ -49,6 +49,19 @@ class RunArtifacts:
         with np.load(self.dir / f"codes_{self._tag(tag)}.npz") as data:
             return dict(data)
 
+    def dictionary(self, tag: str | None = None) -> dict | None:
+        path = self.dir / f"dictionary_{self._tag(tag)}.npz"
+        if not path.exists():
+            return None
+        with np.load(path) as data:
+            bias = data["bias"]
+            return {"atoms": data["atoms"], "bias": bias if bias.size else None,
+                    "activation": str(data["activation"])}
+
+    def label(self) -> str:
+        p = self.record["params"]
+        return p.get("tag") or f"{p['model']} {p['constraint']}"
+
     def examples(self, tag: str | None = None) -> dict[str, np.ndarray] | None:
         path = self.dir / f"examples_{self._tag(tag)}.npz"
         if not path.exists():

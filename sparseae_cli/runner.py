@@ -175,11 +175,15 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
         y_train=inputs.y_train, y_test=inputs.y_test,
         index_train=split.train, index_test=split.test,
     )
+    if dictionary:
+        np.savez_compressed(out_dir / f"dictionary_{tag}.npz", atoms=dictionary["atoms"],
+                            bias=dictionary["bias"] if dictionary["bias"] is not None else np.zeros(0),
+                            activation=np.array(dictionary["activation"]))
     if data.image_shape is not None and "reconstruction" in out_test:
         # A few test images and their reconstructions, for figures that must not retrain.
         np.savez_compressed(out_dir / f"examples_{tag}.npz", x=member.X_test[:N_EXAMPLES],
                             reconstruction=out_test["reconstruction"][:N_EXAMPLES],
-                            y=inputs.y_test[:N_EXAMPLES])
+                            code=out_test["code"][:N_EXAMPLES], y=inputs.y_test[:N_EXAMPLES])
     metrics["loss_history"] = member.result.history
     return metrics
 

@@ -49,7 +49,8 @@ MIN_PER_CLASS = 20  # below this the 5% scoring splits cannot hold every class
 @METRICS.register("svm")
 def svm_accuracy(inputs: EvalInputs) -> dict:
     _, counts = np.unique(inputs.y_test, return_counts=True)
-    if len(counts) < 2 or counts.min() < MIN_PER_CLASS:
-        return {}
     options = dict(inputs.options.get("svm", {})) if inputs.options is not None else {}
+    scored = 0.2 * len(inputs.y_test) * options.get("score_test_size", DEFAULTS["score_test_size"])
+    if len(counts) < 2 or counts.min() < MIN_PER_CLASS or scored < len(counts):
+        return {}  # too few codes for the protocol's splits
     return svm_protocol(inputs.code_test, inputs.y_test, inputs.seed, **options)

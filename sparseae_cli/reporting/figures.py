@@ -17,7 +17,7 @@ def _pyplot():
 
 
 def _save(fig, stem: Path) -> list[Path]:
-    paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
+    paths = [stem.parent / f"{stem.name}.png", stem.parent / f"{stem.name}.pdf"]  # names may hold dots
     for path in paths:
         fig.savefig(path, dpi=150, bbox_inches="tight")
     _pyplot().close(fig)

@@ -27,18 +27,34 @@ def figures(args: list[str]) -> int:
                         help="key=value[,key=value]: pick one run below the folders (repeat for more panels)")
     parser.add_argument("--out", default=None, help="output folder (default: first RUN/figures)")
     parser.add_argument("--split", default="test", choices=["train", "test"])
+    parser.add_argument("--grid", action="store_true",
+                        help="metrics against beta for each p over every run below the folders")
     opts = parser.parse_args(args)
+    if opts.grid:
+        from .collect import load_runs
+        from .parts_figures import grid_figures
+
+        out = Path(opts.out) if opts.out else Path(opts.runs[0]) / "figures"
+        out.mkdir(parents=True, exist_ok=True)
+        written = grid_figures(load_runs(opts.runs), out)
+        print(f"sparseae: figures -> {', '.join(str(p) for p in written if p.suffix == '.png')}")
+        return 0
     chosen = [find_run(opts.runs, sel) for sel in opts.select] if opts.select else opts.runs
     runs = [RunArtifacts(r) for r in chosen]
     out = Path(opts.out) if opts.out else runs[0].dir / "figures"
     out.mkdir(parents=True, exist_ok=True)
+    written = []
+    if all(r.dictionary() is not None and r.examples() is not None for r in runs):
+        from .parts_figures import model_figures
+
+        written += model_figures(runs, out)
     panels = []
     for run in runs:
         codes = run.codes()
         p = run.record["params"]
         panels.append((f"{p['constraint']} eta={p['eta']} ({opts.split})",
                        codes[f"code_{opts.split}"], codes[f"y_{opts.split}"]))
-    written = latent_pca(panels, runs[0].class_names, out / "latent_pca")
+    written += latent_pca(panels, runs[0].class_names, out / "latent_pca")
     for run in runs:
         examples = run.examples()
         if examples is not None and run.spec.image_shape is not None:
