@@ -22,7 +22,12 @@ COMMANDS = {
 
 
 def conf_dir() -> Path:
-    return Path(str(resources.files("sparseae_cli.conf")))
+    """The installed configs, or conf/ beside the package when run from a source checkout
+    (where the checkout's sparseae_cli shadows an installed one)."""
+    try:
+        return Path(str(resources.files("sparseae_cli.conf")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "conf"
 
 
 def usage() -> str:
