@@ -29,6 +29,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_projections.py
 	$(BIN)/python bench/bench_barlaud2021.py --data-dir "$(DATA_DIR)"
+	$(BIN)/python bench/bench_parts.py --data-dir "$(DATA_DIR)"
 
 bench-mnist: $(STAMP)
 	$(BIN)/python bench/bench_barlaud2021.py --data-dir "$(DATA_DIR)" --mnist

@@ -37,6 +37,10 @@ def _variants(overrides: list[str]) -> list[list[str]]:
         raise UsageError(f"cannot parse override: {_one_line(exc)}") from None
     choices = []
     for override, text in zip(parsed, overrides):
+        if override.is_sweep_override() and override.key_or_group.startswith("hydra."):
+            key, _, value = text.partition("=")
+            raise UsageError(f"cannot sweep over Hydra's own config ('{text}'); to set a sweep grid, "
+                             f"quote the value: {key}='{value}'")
         if override.is_sweep_override():
             prefix = text.split("=", 1)[0]
             choices.append([f"{prefix}={v}" for v in override.sweep_string_iterator()])

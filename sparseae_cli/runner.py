@@ -112,8 +112,11 @@ def train_members(cfg, data, members: list[Member], device, progress: bool) -> N
     """
     to = lambda a, dtype=torch.float32: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
     if hasattr(members[0].model, "fit_data"):
+        if cfg.constraint.name != "none":
+            log.info("constraint=%s does not apply to model=%s (not trained by gradient); ignored",
+                     cfg.constraint.name, cfg.model.name)
         for member in members:
-            member.constraint = _constraint(cfg, member.model)
+            member.constraint = ConstrainedParameters(member.model, "none", cfg.eta, [])
             fit_on = member.X_test if cfg.model.get("fit_on") == "test" else member.X_train
             member.model.fit_data(to(fit_on))
             member.result = FitResult()

@@ -1,0 +1,107 @@
+"""Speed of the part-based AE pieces (issue: one epoch of each model on the 60,000
+Fashion-MNIST training images, the SVM protocol and the dilation metric on 10,000 codes).
+
+The epoch throughput is compared with this machine's measured float32 matrix-multiply
+rate (a 2048 x 2048 product), from the models' forward + backward FLOP counts.
+
+    python bench/bench_parts.py [--data-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from omegaconf import OmegaConf
+
+from sparseae_cli.datasets import DATASETS
+from sparseae_cli.metrics import METRICS, EvalInputs
+from sparseae_cli.models import MODELS, DataSpec
+from sparseae_cli.regularizers import REGULARIZERS
+from sparseae_cli.training.constrained import ConstrainedParameters
+from sparseae_cli.training.loop import Batches, train_epochs
+
+
+def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    start = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e9
+
+
+def forward_flops(model: torch.nn.Module, x: torch.Tensor) -> float:
+    """Multiply-adds x 2 of the Linear and Conv2d layers for one batch (hooks count them)."""
+    total = 0.0
+
+    def count(module, inputs, output):
+        nonlocal total
+        if isinstance(module, torch.nn.Linear):
+            total += 2 * output.numel() * module.in_features
+        elif isinstance(module, torch.nn.Conv2d):
+            k = module.kernel_size[0] * module.kernel_size[1] * module.in_channels
+            total += 2 * output.numel() * k
+
+    hooks = [m.register_forward_hook(count) for m in model.modules()]
+    with torch.no_grad():
+        model(x)
+    for h in hooks:
+        h.remove()
+    return total
+
+
+def time_epoch(name: str, X: torch.Tensor, peak: float) -> None:
+    cfg = OmegaConf.load(Path(__file__).resolve().parents[1] / "conf" / "model" / f"{name}.yaml")
+    cfg.train = None
+    model = MODELS.get(name)(cfg, DataSpec(784, 10, (1, 28, 28)))
+    train = OmegaConf.create({"optimizer": "adadelta", "lr": 1.0, "weight_decay": 0.0, "batch_size": 128})
+    reg_cfg = OmegaConf.create({"p": 0.05, "beta": 0.001})
+    penalty = lambda code: REGULARIZERS.get("kl")(code, reg_cfg)  # noqa: E731
+    nonneg = ConstrainedParameters(model, "nonneg", 1.0, ["decoder.0.weight"])
+    batches = Batches(X, torch.zeros(len(X), dtype=torch.int64), 128, torch.Generator().manual_seed(0))
+    start = time.perf_counter()
+    train_epochs(model, batches, train, 1, penalty, after_step=nonneg.project)
+    seconds = time.perf_counter() - start
+    flops = 3 * forward_flops(model, X[:128]) * len(X) / 128  # backward ~ 2 x forward
+    print(f"  {name:<10} one epoch: {seconds:6.1f} s, {flops / seconds / 1e9:6.1f} GFLOP/s "
+          f"= {flops / seconds / 1e9 / peak:5.1%} of the measured matmul rate")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", default=os.environ.get("SPARSEAE_DATA_DIR", "../shared/data"))
+    opts = parser.parse_args()
+    data = DATASETS.get("fashion_mnist")(OmegaConf.create({"download": False}), Path(opts.data_dir))
+    train_mask = np.ones(len(data.y), bool)
+    train_mask[data.test_index] = False
+    X = torch.from_numpy(data.X[train_mask])
+    peak = matmul_gflops()
+    print(f"float32 matmul (2048^3): {peak:.1f} GFLOP/s on {torch.get_num_threads()} threads")
+    print(f"Fashion-MNIST, {len(X)} training images, batch 128, Adadelta, KL + non-negative decoder:")
+    for name in ("shallow_ae", "asym_ae"):
+        time_epoch(name, X, peak)
+
+    rng = np.random.default_rng(0)
+    y = data.y[data.test_index]
+    codes = rng.random((len(y), 100)) * 0.2
+    codes[np.arange(len(y)), y * 10] += 1.0
+    atoms = rng.random((100, 784))
+    inputs = EvalInputs(code_train=None, code_test=codes, y_train=None, y_test=y,
+                        x_test=data.X[data.test_index], reconstruction_test=codes @ atoms, atoms=atoms,
+                        decoder_bias=np.zeros(784), decoder_activation="leaky_relu:0.1",
+                        image_shape=(1, 28, 28),
+                        options=OmegaConf.load(Path(__file__).resolve().parents[1] / "conf" / "eval" /
+                                               "default.yaml"))
+    for metric in ("dilation", "svm"):
+        start = time.perf_counter()
+        METRICS.get(metric)(inputs)
+        print(f"  {metric} metric on {len(y)} codes: {time.perf_counter() - start:5.1f} s (target: < 60 s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""Part-based AE models end to end on a slice of Fashion-MNIST, the paper table and figures."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from .conftest import assert_clean_error, needs_shared, run_cli
+
+SLICE = ["dataset=fashion_mnist", "dataset.max_samples=2500", "train.epochs=1",
+         "eval.svm.n_c=3", "eval.svm.select_splits=2", "+eval.svm.score_test_size=0.2"]
+pytestmark = needs_shared("fashion-mnist", "train-images-idx3-ubyte.gz")
+
+
+def metrics_of(run):
+    return json.loads((run / "metrics.json").read_text())["summary"]
+
+
+@pytest.mark.parametrize("model, extra", [
+    ("shallow_ae", ["regularizer=kl", "p=0.05", "beta=0.001", "constraint=nonneg"]),
+    ("asym_ae", ["regularizer=kl", "p=0.01", "beta=0.01", "constraint=nonneg"]),
+    ("sparse_nmf", ["sparseness=0.6", "model.n_iter=10", "model.encode_iter=5"]),
+    ("sklearn_nmf", ["model.max_iter=20"]),
+])
+def test_each_model_one_epoch_on_a_slice(tmp_path, data_dir, model, extra):
+    run = tmp_path / "run"
+    result = run_cli("train", f"model={model}", *SLICE, *extra, f"data_dir={data_dir}",
+                     f"hydra.run.dir={run}")
+    assert result.returncode == 0, result.stderr
+    summary = metrics_of(run)
+    for key in ("mse", "hoyer_sparsity", "max_approx_error", "svm_accuracy"):
+        assert key in summary, key
+    if "constraint=nonneg" in extra:
+        import torch
+
+        weights = torch.load(run / "weights_seed0_fold0.pt", weights_only=True)
+        assert weights["decoder.0.weight"].min() >= 0  # non-negative atoms
+
+
+def test_table_experiment_report_and_figures(tmp_path, data_dir):
+    sweep = tmp_path / "sweep"
+    result = run_cli("train", "experiment=parts_fashion_table1", *SLICE, "model.train.epochs=1",
+                     "hydra.sweeper.params.parts_setting='unconstrained,p0.05_b0.001'",
+                     f"data_dir={data_dir}", f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 0, result.stderr
+    report = run_cli("report", "--table", "parts_fashion_table1", str(sweep))
+    assert report.returncode == 0, report.stderr
+    table = pd.read_csv(sweep / "report" / "parts_fashion_table1.csv")
+    row = table[(table.tag == "p=0.05 beta=0.001") & (table.metric == "hoyer_sparsity")]
+    assert row["paper"].item() == 0.505
+    assert "svm_accuracy_std" in set(table.metric)
+    figs = run_cli("figures", str(sweep / "0"), str(sweep / "1"), "--out", str(tmp_path / "f"))
+    assert figs.returncode == 0, figs.stderr
+    for name in ("parts_reconstructions", "parts_max_approximations", "parts_code_histograms"):
+        assert (tmp_path / "f" / f"{name}.png").exists()
+    grid = run_cli("figures", "--grid", str(sweep), "--out", str(tmp_path / "g"))
+    assert grid.returncode == 0, grid.stderr
+    assert (tmp_path / "g" / "parts_max_approx_vs_sparsity.png").exists()
+
+
+def test_kl_needs_a_probability(tmp_path, data_dir):
+    result = run_cli("train", "model=shallow_ae", "regularizer=kl", "p=1.5", f"data_dir={data_dir}",
+                     f"hydra.run.dir={tmp_path}")
+    assert_clean_error(result, 2, "0 < p < 1")
