@@ -180,3 +180,8 @@ def test_sparse_nmf_reaches_the_sparseness_and_reconstructs():
     assert torch.all(h >= 0) and torch.all(model.W >= 0)
     np.testing.assert_allclose(sparseness(h.T).numpy(), 0.5, atol=1e-4)  # rows of H
     assert float(((out["reconstruction"] - V) ** 2).mean()) < 0.05 * float((V ** 2).mean())
+    # New data is encoded with the atoms fixed (the fitted data returns its own H).
+    fresh = V[:120] * 1.05
+    h_new = model.encode(fresh)
+    assert h_new.shape == (120, 6) and torch.all(h_new >= 0)
+    assert float(((model.decode(h_new) - fresh) ** 2).mean()) < 0.1 * float((fresh ** 2).mean())
