@@ -25,7 +25,7 @@ def config_groups(conf_dir: Path) -> dict[str, list[str]]:
     return {
         group.name: sorted(p.stem for p in group.glob("*.yaml"))
         for group in sorted(conf_dir.iterdir())
-        if group.is_dir() and not group.name.startswith("_")
+        if group.is_dir() and not group.name.startswith("_") and group.name != "hydra"
     }
 
 

@@ -119,3 +119,12 @@ def test_submitit_local_launcher(tmp_path):
                      "hydra.launcher.timeout_min=10", f"hydra.sweep.dir={sweep}")
     assert result.returncode == 0, result.stderr
     assert len(list(sweep.glob("*/metrics.json"))) == 2
+
+
+def test_slurm_example_launcher_config_composes():
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+        cfg = compose("config", overrides=["hydra/launcher=slurm", "hydra.launcher.partition=gpu"],
+                      return_hydra_config=True)
+    assert cfg.hydra.launcher._target_.endswith("SlurmLauncher")
+    assert cfg.hydra.launcher.partition == "gpu" and cfg.hydra.launcher.timeout_min == 60
