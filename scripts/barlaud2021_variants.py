@@ -28,7 +28,7 @@ from sparseae_cli.reporting.collect import load_runs
 OUT = Path("outputs/experiments/barlaud2021_variants")
 PAPER_RISE = {"l1": 0.738 - 0.619, "l11": 0.741 - 0.618}
 MODERATE = (400, 1000, 2000)
-SMALL_GRID = ["hydra.sweeper.params.constraint=l11", "hydra.sweeper.params.eta='400,1000,10000'"]
+SMALL_GRID = ["constraint=l11", "eta=400,1000,10000"]
 
 # name -> (overrides, the documented choice it tests)
 VARIANTS = {  # cheap ones first
@@ -65,11 +65,13 @@ def summarise(frame: pd.DataFrame) -> pd.DataFrame:
         row = {"variant": tag, "constraint": constraint}
         for kind in ("train", "test", "all"):
             col = means[f"silhouette_{kind}"]
-            inactive = col.get(10000)
-            best_eta = col.loc[[e for e in MODERATE if e in col.index]].idxmax()
+            inactive = col.get(10000, float("nan"))
+            moderate = [e for e in MODERATE if e in col.index]
+            best_eta = col.loc[moderate].idxmax() if moderate else None
+            best = col[best_eta] if moderate else float("nan")
             row[f"{kind} @1e4"] = inactive
-            row[f"{kind} best moderate"] = f"{col[best_eta]:.3f} (eta={best_eta})"
-            row[f"{kind} rise"] = col[best_eta] - inactive
+            row[f"{kind} best moderate"] = f"{best:.3f} (eta={best_eta})"
+            row[f"{kind} rise"] = best - inactive
         row["paper rise"] = PAPER_RISE.get(constraint)
         row["features kept @200"] = means["features_kept"].get(200)
         rows.append(row)
