@@ -53,6 +53,9 @@ class SparseNMF(nn.Module):
         W = torch.randn(V.shape[0], self.k, generator=g).abs().to(V)
         H = torch.randn(self.k, V.shape[1], generator=g).abs().to(V)
         H = self._project_rows(H / torch.linalg.vector_norm(H, dim=1, keepdim=True))
+        # Unit-norm rows of H over many samples are tiny: start W at the scale of V, or the
+        # multiplicative updates spend most of the budget growing it.
+        W = W * (V.sum() / (W @ H).sum())
         step = 1.0
         for _ in range(self.n_iter):
             H, step = self._update_H(V, W, H, step)
