@@ -71,18 +71,31 @@ class RunArtifacts:
 
 
 def find_run(roots: list[str], selection: str) -> Path:
-    """The one finished run below ``roots`` whose params match ``key=value,key=value``."""
+    """The one finished run below ``roots`` whose params (or dotted config keys, e.g. beta or
+    regularizer.name) match ``key=value,key=value``."""
     wanted = dict(item.split("=", 1) for item in selection.split(",") if "=" in item)
     matches = []
     for root in roots:
         for path in sorted(Path(root).rglob(METRICS_FILE)):
-            params = json.loads(path.read_text()).get("params", {})
-            if all(_same(params.get(k), v) for k, v in wanted.items()):
+            record = json.loads(path.read_text())
+            if all(_same(_lookup(record, k), v) for k, v in wanted.items()):
                 matches.append(path.parent)
     if len(matches) != 1:
         raise UsageError(f"--select {selection} matches {len(matches)} runs under "
                          f"{', '.join(roots)}; it must match exactly one")
     return matches[0]
+
+
+def _lookup(record: dict, key: str):
+    params = record.get("params", {})
+    if key in params:
+        return params[key]
+    node = record.get("config", {})
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
 
 
 def _same(value, text: str) -> bool:

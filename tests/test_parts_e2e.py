@@ -42,7 +42,7 @@ def test_each_model_one_epoch_on_a_slice(tmp_path, data_dir, model, extra):
 def test_table_experiment_report_and_figures(tmp_path, data_dir):
     sweep = tmp_path / "sweep"
     result = run_cli("train", "experiment=parts_fashion_table1", *SLICE, "model.train.epochs=1",
-                     "hydra.sweeper.params.parts_setting='unconstrained,p0.05_b0.001'",
+                     "hydra.sweeper.params.parts_setting='unconstrained,p0.05_b0.001,p0.01_b0.0001'",
                      f"data_dir={data_dir}", f"hydra.sweep.dir={sweep}")
     assert result.returncode == 0, result.stderr
     report = run_cli("report", "--table", "parts_fashion_table1", str(sweep))
@@ -51,10 +51,18 @@ def test_table_experiment_report_and_figures(tmp_path, data_dir):
     row = table[(table.tag == "p=0.05 beta=0.001") & (table.metric == "hoyer_sparsity")]
     assert row["paper"].item() == 0.505
     assert "svm_accuracy_std" in set(table.metric)
+    shown = (sweep / "report" / "parts_fashion_table1.md").read_text()
+    every = (sweep / "report" / "parts_fashion_table1_all.md").read_text()
+    assert "p=0.05 beta=0.001" in shown and "p=0.01 beta=0.0001" not in shown  # the paper's rows
+    assert "p=0.01 beta=0.0001" in every  # and the rest of the grid beside them
     figs = run_cli("figures", str(sweep / "0"), str(sweep / "1"), "--out", str(tmp_path / "f"))
     assert figs.returncode == 0, figs.stderr
     for name in ("parts_reconstructions", "parts_max_approximations", "parts_code_histograms"):
         assert (tmp_path / "f" / f"{name}.png").exists()
+    chosen = run_cli("figures", str(sweep), "--select", "tag=unconstrained", "--select", "p=0.05,beta=0.001",
+                     "--out", str(tmp_path / "s"))
+    assert chosen.returncode == 0, chosen.stderr
+    assert (tmp_path / "s" / "parts_reconstructions.png").exists()
     grid = run_cli("figures", "--grid", str(sweep), "--out", str(tmp_path / "g"))
     assert grid.returncode == 0, grid.stderr
     assert (tmp_path / "g" / "parts_max_approx_vs_sparsity.png").exists()

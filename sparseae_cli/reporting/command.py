@@ -56,8 +56,11 @@ def paper_report(opts) -> int:
     stem = opts.name or opts.table
     if "metrics" in block:  # columns are metrics (e.g. the part-based AE tables)
         table = paper_tables.compare_metrics(frame, block)
-        main = paper_tables.layout_metrics(table, block)
+        main = paper_tables.layout_metrics(table, block, only_paper_rows=True)
         paths = write_tables(table, main, out_dir, stem)
+        every = paper_tables.layout_metrics(table, block)
+        if len(every) > len(main):  # a grid beyond the paper's rows: every setting beside it
+            paths["all"] = write_tables(table, every, out_dir, f"{stem}_all")["markdown"]
         print(f"{block.get('title', opts.table)} (ours beside the paper's)\n")
         print(main.to_markdown(index=False))
         print(f"\nsparseae: {frame['run_dir'].nunique()} run(s) -> " + ", ".join(str(p) for p in paths.values()))

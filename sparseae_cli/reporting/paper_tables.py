@@ -128,11 +128,13 @@ def compare_metrics(frame: pd.DataFrame, block: dict) -> pd.DataFrame:
     return table
 
 
-def layout_metrics(table: pd.DataFrame, block: dict) -> pd.DataFrame:
-    """Rows in the paper's order, for each metric 'ours' and 'paper' side by side."""
+def layout_metrics(table: pd.DataFrame, block: dict, only_paper_rows: bool = False) -> pd.DataFrame:
+    """Rows in the paper's order (then any others, unless only_paper_rows), for each metric
+    'ours' and 'paper' side by side."""
     key = block["rows"]
     order = [r for r in block["values"] if r in set(table[key].astype(str))]
-    order += [r for r in dict.fromkeys(table[key].astype(str)) if r not in order]
+    if not only_paper_rows or not order:
+        order += [r for r in dict.fromkeys(table[key].astype(str)) if r not in order]
     lines = []
     for row in order:
         part = table[table[key].astype(str) == row].set_index("metric")

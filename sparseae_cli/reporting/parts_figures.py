@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..errors import UsageError
 from ..metrics.dilation import activate, dilate_cross
 from .figures import _pyplot, _save, image_grid
 
@@ -64,30 +65,53 @@ def model_figures(runs, out: Path) -> list[Path]:
     return written
 
 
+def split_grid(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The runs of the p x beta grid (a sparsity regulariser with beta > 0), and the others
+    (baselines such as sparse NMF or the unconstrained AE)."""
+    regularized = frame["config.beta"].astype(float) > 0
+    if "config.regularizer.name" in frame.columns:
+        regularized &= frame["config.regularizer.name"] != "none"
+    return frame[regularized], frame[~regularized]
+
+
 def grid_figures(frame: pd.DataFrame, out: Path) -> list[Path]:
-    """Metrics against beta for each p, and max-approximation error against Hoyer sparsity."""
+    """Metrics against beta for each p (Figs 8, 13), and max-approximation error against Hoyer
+    sparsity (Fig 14) with the baselines as labelled points."""
+    grid, baselines = split_grid(frame)
+    if grid.empty:
+        raise UsageError("figures --grid: no run below these folders has a sparsity regulariser with beta > 0")
     plt = _pyplot()
     metrics = [m for m in ("mse", "hoyer_sparsity", "max_approx_error", "max_approx_error_to_reconstruction")
-               if m in frame.columns]
-    means = frame.groupby(["config.p", "config.beta"])[metrics].mean().reset_index()
+               if m in grid.columns]
+    means = grid.groupby(["config.p", "config.beta"])[metrics].mean().reset_index()
+    model = ", ".join(sorted(set(grid["config.model.name"].astype(str)))) if "config.model.name" in grid else ""
     fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.4), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         for p, group in means.groupby("config.p"):
             group = group.sort_values("config.beta")
             ax.plot(group["config.beta"], group[metric], marker="o", label=f"p={p}")
         ax.set_xscale("log")
+        if metric.startswith("max_approx"):
+            ax.set_yscale("log")
         ax.set_xlabel("beta")
         ax.set_title(metric, fontsize=9)
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=7)
+    fig.suptitle(f"Metrics against the sparsity strength beta, one line per p ({model})", fontsize=9)
     fig.tight_layout()
     written = _save(fig, out / "parts_metrics_vs_beta")
-    fig, ax = plt.subplots(figsize=(4.5, 3.6))
+    fig, ax = plt.subplots(figsize=(4.8, 3.8))
     for p, group in means.groupby("config.p"):
         ax.scatter(group["hoyer_sparsity"], group["max_approx_error"], label=f"p={p}")
+    label = "config.tag" if "config.tag" in baselines else "config.model.name"
+    for name, group in baselines.groupby(label) if label in baselines else []:
+        x, y = group["hoyer_sparsity"].mean(), group["max_approx_error"].mean()
+        ax.scatter([x], [y], marker="x", color="black")
+        ax.annotate(str(name), (x, y), fontsize=7, xytext=(4, 4), textcoords="offset points")
     ax.set_yscale("log")
     ax.set_xlabel("Hoyer sparsity of the codes")
     ax.set_ylabel("max-approximation error")
+    ax.set_title(f"Max-approximation error against sparsity ({model})", fontsize=9)
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     fig.tight_layout()
