@@ -29,6 +29,9 @@ def validate_config(cfg) -> None:
     CONSTRAINTS.get(cfg.constraint.name)
     for name in cfg.eval.metrics:
         METRICS.get(name)
+    solver = (cfg.eval.get("svm") or {}).get("solver", "batched")
+    if solver not in ("batched", "liblinear"):
+        raise UsageError(f"eval.svm.solver must be batched or liblinear, got {solver!r}")
     REGULARIZERS.get(cfg.regularizer.name)
     if cfg.regularizer.name != "none":
         if _number(cfg.regularizer.beta, "beta") < 0:

@@ -11,7 +11,9 @@ import torch
 from omegaconf import OmegaConf
 from scipy import ndimage
 from scipy.optimize import minimize
+from sklearn.svm import LinearSVC
 
+from sparseae_cli import linear_svm
 from sparseae_cli.constraints import CONSTRAINTS
 from sparseae_cli.hoyer import l1_for_sparseness, project_sparseness, sparseness
 from sparseae_cli.metrics import METRICS, EvalInputs
@@ -123,16 +125,60 @@ def test_max_approximation_error_by_hand():
     assert result["max_approx_error"] == pytest.approx(2 * 0.5**2 / 32)
 
 
-def test_svm_protocol_on_separable_codes():
+@pytest.mark.parametrize("solver", ["batched", "liblinear"])
+def test_svm_protocol_on_separable_codes(solver):
     rng = np.random.default_rng(3)
     labels = np.repeat(np.arange(4), 250)
     codes = rng.normal(scale=0.1, size=(1000, 8))
     codes[np.arange(1000), labels] += 3.0
-    result = svm_protocol(codes, labels, seed=0, n_c=4, select_splits=3, score_splits=10)
+    result = svm_protocol(codes, labels, seed=0, n_c=4, select_splits=3, score_splits=10, solver=solver)
     assert result["svm_accuracy"] == 1.0 and result["svm_accuracy_std"] == 0.0
     noise = svm_protocol(rng.normal(size=(1000, 8)), labels, seed=0, n_c=4, select_splits=3,
-                         score_splits=10)
+                         score_splits=10, solver=solver)
     assert noise["svm_accuracy"] < 0.45  # chance is 0.25
+
+
+def test_batched_and_liblinear_protocols_agree_on_overlapping_classes():
+    rng = np.random.default_rng(4)
+    labels = np.repeat(np.arange(3), 400)
+    codes = np.abs(rng.normal(size=(1200, 6)) + 0.8 * np.eye(6)[labels])  # non-negative, overlapping
+    options = {"n_c": 5, "select_splits": 3, "score_splits": 10}
+    ours = svm_protocol(codes, labels, seed=0, solver="batched", **options)
+    reference = svm_protocol(codes, labels, seed=0, solver="liblinear", **options)
+    assert ours["svm_C"] == reference["svm_C"]
+    assert ours["svm_accuracy"] == pytest.approx(reference["svm_accuracy"], abs=0.01)
+
+
+@pytest.mark.parametrize("C", [0.01, 1.0, 100.0])
+def test_batched_linear_svm_matches_liblinear_and_is_optimal(C):
+    rng = np.random.default_rng(5)
+    labels = rng.integers(0, 3, size=300)
+    x = rng.normal(size=(300, 5)) + np.eye(5)[labels]
+    X, classes = linear_svm.with_intercept(x), np.unique(labels)
+    targets = linear_svm.one_vs_rest_targets(labels, classes)
+    mask = torch.ones_like(targets)
+    w = linear_svm.solve(X, targets, mask, torch.full((3,), C, dtype=linear_svm.DTYPE))
+    margin = torch.relu(1 - targets * (w @ X.T))
+    gradient = w - 2 * C * (margin * targets) @ X  # zero at the minimiser (the objective is C^1)
+    assert gradient.abs().max() < 1e-6 * max(1.0, C)
+    ref = LinearSVC(C=C, dual=False, tol=1e-10, max_iter=100_000).fit(x, labels)
+    expected = np.hstack([ref.coef_, ref.intercept_[:, None]])
+    np.testing.assert_allclose(w.numpy(), expected, rtol=1e-3, atol=1e-4)
+
+
+def test_batched_linear_svm_mask_equals_fitting_the_subset():
+    rng = np.random.default_rng(6)
+    labels = rng.integers(0, 2, size=200)
+    x = rng.normal(size=(200, 4)) + labels[:, None]
+    X = linear_svm.with_intercept(x)
+    targets = linear_svm.one_vs_rest_targets(labels, np.array([0, 1]))
+    keep = rng.random(200) < 0.6
+    mask = torch.as_tensor(np.tile(keep, (2, 1)), dtype=linear_svm.DTYPE)
+    C = torch.full((2,), 3.0, dtype=linear_svm.DTYPE)
+    masked = linear_svm.solve(X, targets, mask, C)
+    subset = linear_svm.solve(X[keep], targets[:, keep], torch.ones(2, int(keep.sum()), dtype=linear_svm.DTYPE), C)
+    np.testing.assert_allclose(masked.numpy(), subset.numpy(), atol=1e-9)
+    np.testing.assert_allclose(masked[0].numpy(), -masked[1].numpy(), atol=1e-9)  # two classes: w0 = -w1
 
 
 def test_nonneg_projection():
