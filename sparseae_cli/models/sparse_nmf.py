@@ -29,11 +29,14 @@ class SparseNMF(nn.Module):
 
     def _project_rows(self, H: torch.Tensor) -> torch.Tensor:
         l1 = l1_for_sparseness(H.shape[1], self.level)
-        return project_sparseness(H, torch.full((H.shape[0],), l1), torch.ones(H.shape[0]))
+        rows = H.shape[0]
+        return project_sparseness(H, torch.full((rows,), l1, dtype=H.dtype), torch.ones(rows, dtype=H.dtype))
 
     @staticmethod
-    def _objective(V, W, H) -> torch.Tensor:
-        return 0.5 * ((V - W @ H) ** 2).sum()
+    def _objective(V, W, H) -> float:
+        # Summed in float64: a float32 sum over millions of pixels is too coarse for the
+        # backtracking's comparison, which then rejects every step and stalls.
+        return 0.5 * float(((V - W @ H) ** 2).sum(dtype=torch.float64))
 
     def _update_H(self, V, W, H, step: float) -> tuple[torch.Tensor, float]:
         """One projected-gradient step on H with Hoyer's backtracking (halve, then grow by 1.2)."""
@@ -48,7 +51,9 @@ class SparseNMF(nn.Module):
 
     @torch.no_grad()
     def fit_data(self, X: torch.Tensor) -> None:
-        V = X.T  # features x samples
+        # float64: in float32 the projection's rounding (unit-norm rows of 10,000 samples)
+        # outweighs the small steps the backtracking needs, and H stops moving.
+        V = X.T.to(torch.float64)  # features x samples
         g = torch.Generator().manual_seed(self.seed)
         W = torch.randn(V.shape[0], self.k, generator=g).abs().to(V)
         H = torch.randn(self.k, V.shape[1], generator=g).abs().to(V)
@@ -60,9 +65,9 @@ class SparseNMF(nn.Module):
         for _ in range(self.n_iter):
             H, step = self._update_H(V, W, H, step)
             W = W * (V @ H.T) / (W @ (H @ H.T) + TINY)
-            self.history.append(float(self._objective(V, W, H)))
+            self.history.append(self._objective(V, W, H))
         self.W.copy_(W)
-        self._fitted = (X, H.T.contiguous())
+        self._fitted = (X, H.T.contiguous().to(X.dtype))
 
     @torch.no_grad()
     def encode(self, x: torch.Tensor) -> torch.Tensor:
@@ -71,13 +76,13 @@ class SparseNMF(nn.Module):
         gradient (sparse rows)."""
         if self._fitted is not None and x.shape == self._fitted[0].shape and torch.equal(x, self._fitted[0]):
             return self._fitted[1]
-        V = x.T
-        H = torch.linalg.lstsq(self.W, V).solution.clamp_min(0) + TINY
+        V, W = x.T.to(torch.float64), self.W.to(torch.float64)
+        H = torch.linalg.lstsq(W, V).solution.clamp_min(0) + TINY
         H = self._project_rows(H / torch.linalg.vector_norm(H, dim=1, keepdim=True).clamp_min(TINY))
         step = 1.0
         for _ in range(self.encode_iter):
-            H, step = self._update_H(V, self.W, H, step)
-        return H.T
+            H, step = self._update_H(V, W, H, step)
+        return H.T.to(x.dtype)
 
     def decode(self, h: torch.Tensor) -> torch.Tensor:
         return h @ self.W.T
