@@ -35,14 +35,17 @@ def _score_liblinear(x, y, c, splits, opt) -> list[float]:
             for tr, te in splits]
 
 
-def _fit_batched(X, targets, rows, c_values) -> torch.Tensor:
-    """One-vs-rest weights (len(c_values), K, d) on the given rows, all C values at once."""
+def _fit_batched(X, targets, row_sets, c_values) -> torch.Tensor:
+    """One-vs-rest weights (len(row_sets), len(c_values), K, d): every row subset and C at once."""
     k, n = targets.shape
-    mask = torch.zeros(n, dtype=linear_svm.DTYPE)
-    mask[torch.as_tensor(rows)] = 1
-    y = targets.repeat(len(c_values), 1)
-    C = torch.as_tensor(np.repeat(c_values, k), dtype=linear_svm.DTYPE)
-    return linear_svm.solve(X, y, mask.expand(len(y), n), C).reshape(len(c_values), k, -1)
+    masks = torch.zeros(len(row_sets), n, dtype=linear_svm.DTYPE)
+    for i, rows in enumerate(row_sets):
+        masks[i, torch.as_tensor(rows)] = 1
+    per_problem = len(c_values) * k
+    mask = masks.repeat_interleave(per_problem, dim=0)
+    y = targets.repeat(len(row_sets) * len(c_values), 1)
+    C = torch.as_tensor(np.tile(np.repeat(c_values, k), len(row_sets)), dtype=linear_svm.DTYPE)
+    return linear_svm.solve(X, y, mask, C).reshape(len(row_sets), len(c_values), k, -1)
 
 
 def _select_c_batched(x, y, c_grid, cv, opt) -> float:
@@ -50,7 +53,7 @@ def _select_c_batched(x, y, c_grid, cv, opt) -> float:
     targets = linear_svm.one_vs_rest_targets(y, classes)
     scores = np.zeros((cv.get_n_splits(), len(c_grid)))
     for s, (train, test) in enumerate(cv.split(x, y)):
-        weights = _fit_batched(X, targets, train, c_grid)
+        weights = _fit_batched(X, targets, [train], c_grid)[0]
         scores[s] = [linear_svm.accuracy(w, X[test], y[test], classes) for w in weights]
     return float(c_grid[int(np.argmax(scores.mean(0)))])  # first best, as GridSearchCV
 
@@ -58,8 +61,8 @@ def _select_c_batched(x, y, c_grid, cv, opt) -> float:
 def _score_batched(x, y, c, splits, opt) -> list[float]:
     X, classes = linear_svm.with_intercept(x), np.unique(y)
     targets = linear_svm.one_vs_rest_targets(y, classes)
-    return [linear_svm.accuracy(_fit_batched(X, targets, tr, [c])[0], X[te], y[te], classes)
-            for tr, te in splits]
+    weights = _fit_batched(X, targets, [tr for tr, _ in splits], [c])[:, 0]  # every split in one solve
+    return [linear_svm.accuracy(w, X[te], y[te], classes) for w, (_, te) in zip(weights, splits)]
 
 
 SOLVERS = {"batched": (_select_c_batched, _score_batched),

@@ -34,9 +34,7 @@ class SparseNMF(nn.Module):
 
     @staticmethod
     def _objective(V, W, H) -> float:
-        # Summed in float64: a float32 sum over millions of pixels is too coarse for the
-        # backtracking's comparison, which then rejects every step and stalls.
-        return 0.5 * float(((V - W @ H) ** 2).sum(dtype=torch.float64))
+        return 0.5 * float(((V - W @ H) ** 2).sum())
 
     def _update_H(self, V, W, H, step: float) -> tuple[torch.Tensor, float]:
         """One projected-gradient step on H with Hoyer's backtracking (halve, then grow by 1.2)."""
