@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Callable, Iterator
 
@@ -10,6 +11,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ..errors import RunFailed, UsageError
+
+log = logging.getLogger("sparseae")
 
 
 class Batches:
@@ -46,6 +49,15 @@ def make_optimizer(params, cfg) -> torch.optim.Optimizer:
     raise UsageError(f"unknown train.optimizer '{cfg.optimizer}'; choose adam, adadelta or sgd")
 
 
+def has_converged(history: list[float], tol: float, window: int) -> bool:
+    """True once the loss fell by less than ``tol`` (a fraction) per epoch on average over
+    the last ``window`` epochs; never when ``tol`` is 0."""
+    if tol <= 0 or len(history) <= window:
+        return False
+    start, end = history[-window - 1], history[-1]
+    return (start - end) / abs(start) < tol * window
+
+
 def train_epochs(
     model: nn.Module,
     batches,
@@ -59,8 +71,10 @@ def train_epochs(
 ) -> list[float]:
     """Train for ``epochs`` over ``batches``; return the mean batch loss of each epoch.
 
-    Stops with RunFailed as soon as an epoch's loss is NaN or infinite.
+    Stops with RunFailed as soon as an epoch's loss is NaN or infinite, and early once the
+    loss has converged (``cfg.stop_tol``, ``cfg.stop_window``; see ``has_converged``).
     """
+    tol, window = float(cfg.get("stop_tol", 0.0)), int(cfg.get("stop_window", 10))
     optimizer = make_optimizer(model.parameters(), cfg)
     history = []
     model.train()
@@ -90,4 +104,8 @@ def train_epochs(
             )
         history.append(epoch_loss)
         bar.set_postfix(loss=f"{epoch_loss:.4g}")
+        if has_converged(history, tol, window):
+            log.info("%s: converged after %d of %d epochs (loss fell < %g per epoch over the last %d)",
+                     desc, epoch + 1, epochs, tol, window)
+            break
     return history

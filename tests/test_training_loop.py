@@ -1,0 +1,55 @@
+"""The epoch loop's early stop on a converged loss."""
+
+import pytest
+import torch
+from omegaconf import OmegaConf
+
+from sparseae_cli.training.loop import Batches, has_converged, train_epochs
+
+
+@pytest.mark.parametrize("history, tol, window, expected", [
+    ([10.0, 9.0, 8.0], 0.01, 2, False),          # 20% drop over 2 epochs = 10% an epoch
+    ([10.0, 9.99, 9.98], 0.01, 2, True),         # 0.2% over 2 epochs = 0.1% an epoch
+    ([10.0, 9.99, 9.97], 0.001, 2, False),       # 0.15% an epoch is not below 0.1%
+    ([10.0, 9.99], 0.01, 2, False),              # not enough epochs to judge yet
+    ([10.0, 10.0, 10.0], 0.0, 2, False),         # tol 0: never stop
+    ([10.0, 10.5, 10.2], 0.01, 2, True),         # a loss that rose counts as no progress
+    ([-10.0, -10.0, -10.001], 0.01, 2, True),    # relative to |loss| for negative losses
+])
+def test_has_converged_by_hand(history, tol, window, expected):
+    assert has_converged(history, tol, window) is expected
+
+
+class Mean(torch.nn.Module):
+    """Fits a constant to the data: the loss converges to the data's variance."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = torch.nn.Parameter(torch.zeros(3))
+
+    def forward(self, x):
+        return {"code": self.c.expand_as(x)}
+
+    def loss(self, x, y, outputs, sample_weight=None):
+        return ((x - outputs["code"]) ** 2).mean(), {}
+
+
+def fit_mean(stop_tol):
+    X = torch.randn(64, 3, generator=torch.Generator().manual_seed(0)) + 5
+    cfg = OmegaConf.create({"optimizer": "sgd", "lr": 0.1, "weight_decay": 0.0,
+                            "stop_tol": stop_tol, "stop_window": 5})
+    model = Mean()
+    history = train_epochs(model, Batches(X, torch.zeros(64), 64, torch.Generator()), cfg, 200)
+    return model, history, X
+
+
+def test_training_stops_once_the_loss_has_converged():
+    model, history, X = fit_mean(1e-4)
+    assert 10 < len(history) < 200
+    assert has_converged(history, 1e-4, 5) and not has_converged(history[:-1], 1e-4, 5)
+    assert torch.allclose(model.c.detach(), X.mean(0), atol=0.05)
+
+
+def test_zero_tolerance_runs_every_epoch():
+    _, history, _ = fit_mean(0.0)
+    assert len(history) == 200
