@@ -62,6 +62,12 @@ class RunArtifacts:
         p = self.record["params"]
         return p.get("tag") or f"{p['model']} {p['constraint']}"
 
+    def loss_history(self, tag: str | None = None) -> list[float]:
+        """Training loss per epoch of one member, its phases in order (empty for models that
+        are not trained by epochs, like the NMFs)."""
+        fold = self.record["folds"][self.tags().index(self._tag(tag))]
+        return [loss for phase in (fold.get("loss_history") or {}).values() for loss in phase]
+
     def examples(self, tag: str | None = None) -> dict[str, np.ndarray] | None:
         path = self.dir / f"examples_{self._tag(tag)}.npz"
         if not path.exists():

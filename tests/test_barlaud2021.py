@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
 
+from sparseae_cli.artifacts import RunArtifacts
 from sparseae_cli.cli import conf_dir
 
 from .conftest import assert_clean_error, needs_shared, run_cli
@@ -90,6 +91,11 @@ def test_mnist_experiment_sample_and_figures(tmp_path, data_dir):
     figs = run_cli("figures", str(run))
     assert figs.returncode == 0, figs.stderr
     assert (run / "figures" / "reconstructions_run.png").exists()
+    assert (run / "figures" / "loss_curves.png").exists()
+    fold = json.loads((run / "metrics.json").read_text())["folds"][0]
+    # Both phases of double descent, in order, one value per epoch.
+    assert RunArtifacts(run).loss_history() == fold["loss_history"]["phase1"] + fold["loss_history"]["phase2"]
+    assert len(RunArtifacts(run).loss_history()) == 2
 
 
 def test_sample_on_digits_and_its_errors(tmp_path):

@@ -57,7 +57,7 @@ def test_table_experiment_report_and_figures(tmp_path, data_dir):
     assert "p=0.01 beta=0.0001" in every  # and the rest of the grid beside them
     figs = run_cli("figures", str(sweep / "0"), str(sweep / "1"), "--out", str(tmp_path / "f"))
     assert figs.returncode == 0, figs.stderr
-    for name in ("parts_reconstructions", "parts_max_approximations", "parts_code_histograms"):
+    for name in ("parts_reconstructions", "parts_max_approximations", "parts_code_histograms", "loss_curves"):
         assert (tmp_path / "f" / f"{name}.png").exists()
     chosen = run_cli("figures", str(sweep), "--select", "tag=unconstrained", "--select", "p=0.05,beta=0.001",
                      "--out", str(tmp_path / "s"))

@@ -62,3 +62,17 @@ def latent_pca(panels: list[tuple[str, np.ndarray, np.ndarray]], class_names, st
     axes[0, -1].legend(fontsize=7, markerscale=2, loc="upper left", bbox_to_anchor=(1.02, 1))
     fig.tight_layout()
     return _save(fig, stem)
+
+
+def loss_curves(curves: list[tuple[str, list[float]]], stem: Path) -> list[Path]:
+    """Training loss against epoch (log scale) for each (label, losses): has the budget converged?"""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for label, losses in curves:
+        ax.plot(np.arange(1, len(losses) + 1), losses, label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss (mean over batches)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return _save(fig, stem)

@@ -1,6 +1,7 @@
 """``sparseae figures RUN_DIR [RUN_DIR...]``: the latent space of each run side by side
 (e.g. without and with the constraint, Figs 2, 5 and 6 of Barlaud & Guyard), and for
-image data the test images above their reconstructions (Fig 3)."""
+image data the test images above their reconstructions (Fig 3); the training loss of each
+run against epoch."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from ..artifacts import RunArtifacts, find_run
 from ..errors import UsageError
-from .figures import image_grid, latent_pca
+from .figures import image_grid, latent_pca, loss_curves
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,6 +56,9 @@ def figures(args: list[str]) -> int:
         panels.append((f"{p['constraint']} eta={p['eta']} ({opts.split})",
                        codes[f"code_{opts.split}"], codes[f"y_{opts.split}"]))
     written += latent_pca(panels, runs[0].class_names, out / "latent_pca")
+    curves = [(run.label(), run.loss_history()) for run in runs if run.loss_history()]
+    if curves:
+        written += loss_curves(curves, out / "loss_curves")
     for run in runs:
         examples = run.examples()
         if examples is not None and run.spec.image_shape is not None:
