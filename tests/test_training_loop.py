@@ -53,3 +53,11 @@ def test_training_stops_once_the_loss_has_converged():
 def test_zero_tolerance_runs_every_epoch():
     _, history, _ = fit_mean(0.0)
     assert len(history) == 200
+
+
+def test_without_a_progress_bar_the_log_reports_every_tenth_epoch(caplog):
+    with caplog.at_level("INFO", logger="sparseae"):
+        _, history, _ = fit_mean(0.0)
+    lines = [r.getMessage() for r in caplog.records if "epoch" in r.getMessage()]
+    assert len(lines) == 10 and lines[-1].startswith("train: epoch 200/200, loss ")
+    assert f"{history[-1]:.5g}" in lines[-1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from typing import Callable, Iterator
 
 import torch
@@ -79,6 +80,8 @@ def train_epochs(
     history = []
     model.train()
     bar = tqdm(range(epochs), desc=desc, leave=False, disable=not progress)
+    # Without a terminal (sweeps, clusters) the log shows progress instead: about ten lines a run.
+    log_every, started = max(1, epochs // 10), time.perf_counter()
     for epoch in bar:
         total = None
         for xb, yb, weight in batches.epoch():
@@ -104,6 +107,10 @@ def train_epochs(
             )
         history.append(epoch_loss)
         bar.set_postfix(loss=f"{epoch_loss:.4g}")
+        if not progress and (epoch + 1) % log_every == 0:
+            per_epoch = (time.perf_counter() - started) / (epoch + 1)
+            log.info("%s: epoch %d/%d, loss %.5g (%.1f s an epoch)",
+                     desc, epoch + 1, epochs, epoch_loss, per_epoch)
         if has_converged(history, tol, window):
             log.info("%s: converged after %d of %d epochs (loss fell < %g per epoch over the last %d)",
                      desc, epoch + 1, epochs, tol, window)
