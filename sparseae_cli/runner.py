@@ -27,11 +27,12 @@ from .splits import Split, make_splits
 from .training.constrained import ConstrainedParameters
 from .training.double_descent import FitResult, fit
 from .training.ensemble import StackedBatches, can_stack, stack_models, unstack_into
-from .training.loop import Batches
+from .training.loop import Batches, fall_per_epoch
 from .validation import validate_config
 
 log = logging.getLogger("sparseae")
 N_EXAMPLES = 20
+CONVERGENCE_WINDOW = 10  # epochs over which the final fall of the loss is averaged
 
 
 def short_params(cfg) -> dict:
@@ -187,8 +188,18 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
         np.savez_compressed(out_dir / f"examples_{tag}.npz", x=member.X_test[:N_EXAMPLES],
                             reconstruction=out_test["reconstruction"][:N_EXAMPLES],
                             code=out_test["code"][:N_EXAMPLES], y=inputs.y_test[:N_EXAMPLES])
+    metrics.update(budget_used(member.result.history))
     metrics["loss_history"] = member.result.history
     return metrics
+
+
+def budget_used(history: dict[str, list[float]]) -> dict:
+    """Epochs trained (all phases) and how fast the loss still fell at the end: did it converge?"""
+    phases = [losses for losses in history.values() if losses]
+    if not phases:
+        return {}
+    return {"epochs_trained": sum(map(len, phases)),
+            "loss_fall_per_epoch": fall_per_epoch(phases[-1], CONVERGENCE_WINDOW)}
 
 
 def summarise(folds: list[dict]) -> dict:

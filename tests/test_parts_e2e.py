@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -55,6 +56,8 @@ def test_table_experiment_report_and_figures(tmp_path, data_dir):
     every = (sweep / "report" / "parts_fashion_table1_all.md").read_text()
     assert "p=0.05 beta=0.001" in shown and "p=0.01 beta=0.0001" not in shown  # the paper's rows
     assert "p=0.01 beta=0.0001" in every  # and the rest of the grid beside them
+    epochs = table[(table.tag == "unconstrained") & (table.metric == "epochs_trained")]
+    assert epochs["mean"].item() == 1 and re.search(r"\|\s*epochs\s*\|", shown)
     figs = run_cli("figures", str(sweep / "0"), str(sweep / "1"), "--out", str(tmp_path / "f"))
     assert figs.returncode == 0, figs.stderr
     for name in ("parts_reconstructions", "parts_max_approximations", "parts_code_histograms", "loss_curves"):

@@ -1,10 +1,13 @@
 """The epoch loop's early stop on a converged loss."""
 
+import math
+
 import pytest
 import torch
 from omegaconf import OmegaConf
 
-from sparseae_cli.training.loop import Batches, has_converged, train_epochs
+from sparseae_cli.runner import budget_used
+from sparseae_cli.training.loop import Batches, fall_per_epoch, has_converged, train_epochs
 
 
 @pytest.mark.parametrize("history, tol, window, expected", [
@@ -61,3 +64,21 @@ def test_without_a_progress_bar_the_log_reports_every_tenth_epoch(caplog):
     lines = [r.getMessage() for r in caplog.records if "epoch" in r.getMessage()]
     assert len(lines) == 10 and lines[-1].startswith("train: epoch 200/200, loss ")
     assert f"{history[-1]:.5g}" in lines[-1]
+
+
+@pytest.mark.parametrize("history, window, expected", [
+    ([10.0, 9.0, 8.1], 2, 0.095),        # (10 - 8.1) / 10 / 2
+    ([10.0, 9.0, 8.1], 1, 0.1),          # (9 - 8.1) / 9
+    ([10.0, 9.0, 8.1], 5, 0.095),        # fewer epochs than the window: all of them
+    ([4.0, 5.0], 3, -0.25),              # a rising loss falls by a negative amount
+])
+def test_fall_per_epoch_by_hand(history, window, expected):
+    assert fall_per_epoch(history, window) == pytest.approx(expected)
+    assert math.isnan(fall_per_epoch(history[:1], window))
+
+
+def test_runs_record_their_budget():
+    used = budget_used({"phase1": [4.0, 3.0], "phase2": [2.0, 1.9, 1.8]})
+    assert used["epochs_trained"] == 5
+    assert used["loss_fall_per_epoch"] == pytest.approx((2.0 - 1.8) / 2.0 / 2)
+    assert budget_used({"train": []}) == {}

@@ -112,12 +112,18 @@ def plot(table: pd.DataFrame, block: dict, out_dir: Path, stem: str) -> list[Pat
     return paths
 
 
+BUDGET = ["epochs_trained", "loss_fall_per_epoch"]
+BUDGET_COLUMNS = [("epochs_trained", "epochs", "{:.0f}"),
+                  ("loss_fall_per_epoch", "loss fall / epoch (last 10)", "{:.2%}")]
+
+
 def compare_metrics(frame: pd.DataFrame, block: dict) -> pd.DataFrame:
     """For tables whose columns are metrics: rows = the row key, one line per (row, metric)."""
     by = resolve_keys(frame, [block["rows"]])
     metrics = list(block["metrics"])
     if "svm_accuracy" in metrics:
         metrics.append("svm_accuracy_std")
+    metrics += [m for m in BUDGET if m in frame.columns]
     table = aggregate(frame, by, metrics).rename(columns={by[0]: block["rows"]})
     published = []
     for _, row in table.iterrows():
@@ -149,5 +155,9 @@ def layout_metrics(table: pd.DataFrame, block: dict, only_paper_rows: bool = Fal
                 ours += f" ({part.loc['svm_accuracy_std', 'mean']:.3f})"
             line[f"{metric} ours"] = ours
             line[f"{metric} paper"] = "" if np.isnan(r["paper"]) else f"{r['paper']:.4g}"
+        # Ours only: the budget behind the row and whether its loss had stopped falling.
+        for metric, column, fmt in BUDGET_COLUMNS:
+            if metric in part.index:
+                line[column] = fmt.format(part.loc[metric, "mean"])
         lines.append(line)
-    return pd.DataFrame(lines)
+    return pd.DataFrame(lines).fillna("")  # budget cells stay empty for the NMFs

@@ -50,13 +50,20 @@ def make_optimizer(params, cfg) -> torch.optim.Optimizer:
     raise UsageError(f"unknown train.optimizer '{cfg.optimizer}'; choose adam, adadelta or sgd")
 
 
+def fall_per_epoch(history: list[float], window: int) -> float:
+    """Relative fall of the loss per epoch, averaged over the last ``window`` epochs (fewer
+    if the history is shorter); nan for fewer than two epochs."""
+    if len(history) < 2:
+        return float("nan")
+    span = min(window, len(history) - 1)
+    start, end = history[-span - 1], history[-1]
+    return (start - end) / abs(start) / span
+
+
 def has_converged(history: list[float], tol: float, window: int) -> bool:
     """True once the loss fell by less than ``tol`` (a fraction) per epoch on average over
     the last ``window`` epochs; never when ``tol`` is 0."""
-    if tol <= 0 or len(history) <= window:
-        return False
-    start, end = history[-window - 1], history[-1]
-    return (start - end) / abs(start) < tol * window
+    return tol > 0 and len(history) > window and fall_per_epoch(history, window) < tol
 
 
 def train_epochs(
