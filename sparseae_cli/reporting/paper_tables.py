@@ -114,7 +114,7 @@ def plot(table: pd.DataFrame, block: dict, out_dir: Path, stem: str) -> list[Pat
 
 BUDGET = ["epochs_trained", "loss_fall_per_epoch"]
 BUDGET_COLUMNS = [("epochs_trained", "epochs", "{:.0f}"),
-                  ("loss_fall_per_epoch", "loss fall / epoch (last 10)", "{:.2%}")]
+                  ("loss_fall_per_epoch", "loss fall / epoch (last 10)", "{:.3%}")]
 
 
 def compare_metrics(frame: pd.DataFrame, block: dict) -> pd.DataFrame:
