@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,8 +199,11 @@ def budget_used(history: dict[str, list[float]]) -> dict:
     phases = [losses for losses in history.values() if losses]
     if not phases:
         return {}
-    return {"epochs_trained": sum(map(len, phases)),
-            "loss_fall_per_epoch": fall_per_epoch(phases[-1], CONVERGENCE_WINDOW)}
+    used = {"epochs_trained": sum(map(len, phases))}
+    fall = fall_per_epoch(phases[-1], CONVERGENCE_WINDOW)
+    if math.isfinite(fall):  # one epoch says nothing (and NaN is not JSON)
+        used["loss_fall_per_epoch"] = fall
+    return used
 
 
 def summarise(folds: list[dict]) -> dict:

@@ -71,6 +71,7 @@ def test_without_a_progress_bar_the_log_reports_every_tenth_epoch(caplog):
     ([10.0, 9.0, 8.1], 1, 0.1),          # (9 - 8.1) / 9
     ([10.0, 9.0, 8.1], 5, 0.095),        # fewer epochs than the window: all of them
     ([4.0, 5.0], 3, -0.25),              # a rising loss falls by a negative amount
+    ([0.0, 0.0], 3, 0.0),                # a loss of exactly zero has nothing left to fall
 ])
 def test_fall_per_epoch_by_hand(history, window, expected):
     assert fall_per_epoch(history, window) == pytest.approx(expected)
@@ -82,3 +83,4 @@ def test_runs_record_their_budget():
     assert used["epochs_trained"] == 5
     assert used["loss_fall_per_epoch"] == pytest.approx((2.0 - 1.8) / 2.0 / 2)
     assert budget_used({"train": []}) == {}
+    assert budget_used({"train": [3.0]}) == {"epochs_trained": 1}  # no NaN in metrics.json

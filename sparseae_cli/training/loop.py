@@ -57,7 +57,7 @@ def fall_per_epoch(history: list[float], window: int) -> float:
         return float("nan")
     span = min(window, len(history) - 1)
     start, end = history[-span - 1], history[-1]
-    return (start - end) / abs(start) / span
+    return (start - end) / abs(start) / span if start != 0 else 0.0
 
 
 def has_converged(history: list[float], tol: float, window: int) -> bool:
