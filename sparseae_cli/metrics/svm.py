@@ -51,10 +51,10 @@ def _fit_batched(X, targets, row_sets, c_values) -> torch.Tensor:
 def _select_c_batched(x, y, c_grid, cv, opt) -> float:
     X, classes = linear_svm.with_intercept(x), np.unique(y)
     targets = linear_svm.one_vs_rest_targets(y, classes)
-    scores = np.zeros((cv.get_n_splits(), len(c_grid)))
-    for s, (train, test) in enumerate(cv.split(x, y)):
-        weights = _fit_batched(X, targets, [train], c_grid)[0]
-        scores[s] = [linear_svm.accuracy(w, X[test], y[test], classes) for w in weights]
+    splits = list(cv.split(x, y))
+    weights = _fit_batched(X, targets, [train for train, _ in splits], c_grid)  # every split and C in one solve
+    scores = np.array([[linear_svm.accuracy(w, X[test], y[test], classes) for w in per_c]
+                       for per_c, (_, test) in zip(weights, splits)])
     return float(c_grid[int(np.argmax(scores.mean(0)))])  # first best, as GridSearchCV
 
 

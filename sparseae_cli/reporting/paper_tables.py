@@ -112,9 +112,9 @@ def plot(table: pd.DataFrame, block: dict, out_dir: Path, stem: str) -> list[Pat
     return paths
 
 
-BUDGET = ["epochs_trained", "loss_fall_per_epoch"]
 BUDGET_COLUMNS = [("epochs_trained", "epochs", "{:.0f}"),
                   ("loss_fall_per_epoch", "loss fall / epoch (last 10)", "{:.3%}")]
+BUDGET = [metric for metric, _, _ in BUDGET_COLUMNS]
 
 
 def compare_metrics(frame: pd.DataFrame, block: dict) -> pd.DataFrame:
