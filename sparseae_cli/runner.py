@@ -147,6 +147,11 @@ def train_members(cfg, data, members: list[Member], device, progress: bool) -> N
                             penalty=penalty)
 
 
+def _input_layer(model) -> str | None:
+    """The model's first weight: its columns are the input features (a constrained decoder's are not)."""
+    return next((name for name, p in model.named_parameters() if p.ndim >= 2), None)
+
+
 def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
     split, model = member.split, member.model
     to = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device)  # noqa: E731
@@ -161,7 +166,7 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
         x_test=member.X_test, reconstruction_test=out_test.get("reconstruction"),
         weights={n: p.detach().cpu().numpy() for n, p in params.items()},
         feature_names=data.feature_names,
-        first_layer=next(iter(params), None),
+        first_layer=_input_layer(model) if _input_layer(model) in params else None,
         atoms=dictionary.get("atoms"), decoder_bias=dictionary.get("bias"),
         decoder_activation=dictionary.get("activation"), image_shape=data.image_shape,
         seed=split.seed, options=cfg.eval,

@@ -60,6 +60,17 @@ def test_omics_csv_run(tmp_path, quick):
     assert record_of(tmp_path / "run")["dataset"]["n_classes"] == 2
 
 
+def test_constrained_decoder_on_feature_data_counts_no_features(tmp_path, quick):
+    # A non-negative decoder's columns are code units, not the 64 input features: the run must
+    # finish, report its weight sparsity, and claim no features kept.
+    result = run_cli("train", *quick, "model=shallow_ae", "constraint=nonneg", "regularizer=kl",
+                     "p=0.05", "beta=0.001")
+    assert result.returncode == 0, result.stderr
+    summary = record_of(tmp_path / "run")["summary"]
+    assert "weight_sparsity" in summary and "features_kept" not in summary
+    assert "nonneg:" in result.stdout and " eta=" not in result.stdout
+
+
 @needs_shared("ohlson", "Olsson.csv")
 def test_ohlson_run(tmp_path, quick, data_dir):
     result = run_cli("train", *quick, "dataset=ohlson", "constraint=l1", "eta=1000",
