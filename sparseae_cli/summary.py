@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SHOWN = ["silhouette_test", "silhouette_train", "accuracy", "mse"]
+SHOWN = ["silhouette_test", "silhouette_train", "accuracy", "mse", "hoyer_sparsity"]
 
 
 def one_line_summary(record: dict, out_dir: Path) -> str:
@@ -18,6 +18,11 @@ def one_line_summary(record: dict, out_dir: Path) -> str:
         total = record["folds"][0].get("features_total", "?")
         parts.append(f"features kept {summary['features_kept']['mean']:.0f}/{total}")
     p = record["params"]
-    head = f"{p['dataset']} {p['model']} {p['constraint']} eta={p['eta']}"
+    head = f"{p['dataset']} {p['model']} {p['constraint']}"
+    # Only radius constraints read eta; "nonneg eta=300" would suggest a radius that isn't there.
+    if record["config"]["constraint"].get("uses_eta", True):
+        head += f" eta={p['eta']}"
+    if p.get("tag"):
+        head += f" [{p['tag']}]"
     return (f"sparseae: {head}: " + ", ".join(parts)
             + f" ({len(record['folds'])} fold(s), {record['wall_time_s']:.1f} s) -> {out_dir}")
