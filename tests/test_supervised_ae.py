@@ -11,7 +11,7 @@ from sparseae_cli.errors import RunFailed, UsageError
 from sparseae_cli.models import MODELS, DataSpec
 from sparseae_cli.training.constrained import ConstrainedParameters
 from sparseae_cli.training.double_descent import fit
-from sparseae_cli.training.ensemble import StackedBatches, can_stack, stack_models, unstack_into
+from sparseae_cli.training.ensemble import StackedBatches, StackedLinear, can_stack, stack_models, unstack_into
 from sparseae_cli.training.loop import Batches
 
 
@@ -160,6 +160,22 @@ def test_loss_matches_torch_reductions_and_sums_stacked_members(reduction):
     outs = {k: torch.stack([v, model(Xs[1])[k]]) for k, v in out.items()}
     stacked_total, _ = model.loss(Xs, ys, outs, sample_weight=w)
     torch.testing.assert_close(stacked_total, total + model.loss(X[:9], y[:9], model(X[:9]))[0])
+
+
+def test_stacked_linear_matches_each_member_and_its_gradients():
+    torch.manual_seed(0)
+    layers = [torch.nn.Linear(7, 4).double() for _ in range(3)]
+    stacked = StackedLinear(layers)
+    x = torch.randn(3, 5, 7, dtype=torch.float64, requires_grad=True)
+    target = torch.randn(3, 5, 4, dtype=torch.float64)
+    (stacked(x) - target).square().sum().backward()
+    x_alone = x.detach().clone().requires_grad_(True)
+    for e, layer in enumerate(layers):  # plain nn.Linear with torch's own autograd as the reference
+        (layer(x_alone[e]) - target[e]).square().sum().backward()
+        torch.testing.assert_close(stacked.weight.grad[e], layer.weight.grad)
+        torch.testing.assert_close(stacked.bias.grad[e], layer.bias.grad)
+    torch.testing.assert_close(x.grad, x_alone.grad)
+    assert stacked.weight.grad.is_contiguous()  # no layout copy for the fused optimiser
 
 
 @pytest.mark.parametrize("schedule", ["double_descent", "projected_gradient"])
