@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from .metrics import METRICS, EvalInputs
 from .models import MODELS, DataSpec
 from .regularizers import REGULARIZERS
 from .splits import Split, make_splits
+from .training.checkpoint import Checkpoint
 from .training.constrained import ConstrainedParameters
 from .training.double_descent import FitResult, fit
 from .training.ensemble import StackedBatches, can_stack, stack_models, unstack_into
@@ -34,6 +36,7 @@ from .validation import validate_config
 log = logging.getLogger("sparseae")
 N_EXAMPLES = 20
 CONVERGENCE_WINDOW = 10  # epochs over which the final fall of the loss is averaged
+CHECKPOINTS = "checkpoints"  # training states of an unfinished run (train.checkpoint_every)
 
 
 def short_params(cfg) -> dict:
@@ -106,7 +109,8 @@ def _penalty(cfg):
     return functools.partial(REGULARIZERS.get(name), cfg=cfg.regularizer)
 
 
-def train_members(cfg, data, members: list[Member], device, progress: bool) -> None:
+def train_members(cfg, data, members: list[Member], device, progress: bool,
+                  checkpoint: Checkpoint | None = None) -> None:
     """Train every member: as one stacked ensemble when possible, else one by one.
 
     Models that are not trained by gradient descent (``fit_data``, e.g. sparse NMF) are
@@ -132,7 +136,8 @@ def train_members(cfg, data, members: list[Member], device, progress: bool) -> N
         stacked = stack_models([m.model for m in members])
         constraint = _constraint(cfg, stacked, stacked=True)
         batches = StackedBatches(sets, batch, [_generator(m.split) for m in members])
-        result = fit(stacked, batches, cfg.train, constraint, progress=progress, penalty=penalty)
+        result = fit(stacked, batches, cfg.train, constraint, progress=progress, penalty=penalty,
+                     checkpoint=_named(checkpoint, "ensemble"))
         unstack_into(stacked, [m.model for m in members])
         for e, member in enumerate(members):
             member.constraint = _constraint(cfg, member.model)
@@ -144,7 +149,12 @@ def train_members(cfg, data, members: list[Member], device, progress: bool) -> N
         member.constraint = _constraint(cfg, member.model)
         batches = Batches(*sets[i - 1], batch, _generator(member.split))
         member.result = fit(member.model, batches, cfg.train, member.constraint, progress=progress,
-                            penalty=penalty)
+                            penalty=penalty,
+                            checkpoint=_named(checkpoint, f"seed{member.split.seed}_fold{member.split.fold}"))
+
+
+def _named(checkpoint: Checkpoint | None, name: str) -> Checkpoint | None:
+    return replace(checkpoint, path=checkpoint.path / name) if checkpoint else None
 
 
 def _input_layer(model) -> str | None:
@@ -248,7 +258,9 @@ def run(cfg, out_dir: Path, progress: bool = False) -> dict:
     resolved = OmegaConf.to_container(cfg, resolve=True)
     OmegaConf.save(OmegaConf.create(resolved), out_dir / "config_resolved.yaml")
     members = [prepare(cfg, data, split, spec, device) for split in splits]
-    train_members(cfg, data, members, device, progress)
+    every = int(cfg.train.get("checkpoint_every", 0))
+    checkpoint = Checkpoint(out_dir / CHECKPOINTS, every, records.config_hash(resolved)) if every else None
+    train_members(cfg, data, members, device, progress, checkpoint)
     folds = [evaluate_and_save(cfg, data, m, device, out_dir) for m in members]
 
     record = {
@@ -267,4 +279,5 @@ def run(cfg, out_dir: Path, progress: bool = False) -> dict:
         "wall_time_s": time.perf_counter() - started,
     }
     records.write_json_atomic(out_dir / records.METRICS_FILE, record)
+    shutil.rmtree(out_dir / CHECKPOINTS, ignore_errors=True)  # only once the results are safe
     return record

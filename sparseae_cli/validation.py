@@ -51,6 +51,7 @@ def validate_config(cfg) -> None:
     if _number(cfg.train.get("stop_tol", 0.0), "train.stop_tol") < 0:
         raise UsageError(f"train.stop_tol must be >= 0 (0 runs every epoch), got {cfg.train.stop_tol}")
     _positive_int(cfg.train.get("stop_window", 10), "train.stop_window")
+    _positive_int(cfg.train.get("checkpoint_every", 0), "train.checkpoint_every", allow_zero=True)
     _positive_int(cfg.split.folds, "split.folds")
     _positive_int(cfg.split.repeats, "split.repeats")
     if cfg.split.folds < 2:

@@ -108,6 +108,13 @@ class StackedBatches:
     def __len__(self) -> int:
         return -(-self.sizes[0] // self.batch_size)
 
+    def random_state(self) -> torch.Tensor:
+        return torch.stack([g.get_state() for g in self.generators])
+
+    def set_random_state(self, state: torch.Tensor) -> None:
+        for g, member_state in zip(self.generators, state):
+            g.set_state(member_state.clone())
+
     def epoch(self):
         E, n_max = self.y.shape
         device = self.X.device

@@ -12,6 +12,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ..errors import RunFailed, UsageError
+from .checkpoint import Checkpoint
 
 log = logging.getLogger("sparseae")
 
@@ -25,6 +26,12 @@ class Batches:
 
     def __len__(self) -> int:
         return math.ceil(len(self.X) / self.batch_size)
+
+    def random_state(self) -> torch.Tensor:
+        return self.generator.get_state()
+
+    def set_random_state(self, state: torch.Tensor) -> None:
+        self.generator.set_state(state)
 
     def epoch(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]:
         order = torch.randperm(len(self.X), generator=self.generator).to(self.X.device)
@@ -76,17 +83,34 @@ def train_epochs(
     after_step: Callable[[], None] | None = None,
     desc: str = "train",
     progress: bool = False,
+    checkpoint: Checkpoint | None = None,
 ) -> list[float]:
     """Train for ``epochs`` over ``batches``; return the mean batch loss of each epoch.
 
     Stops with RunFailed as soon as an epoch's loss is NaN or infinite, and early once the
     loss has converged (``cfg.stop_tol``, ``cfg.stop_window``; see ``has_converged``).
+    With a ``checkpoint``, resumes from it and saves to it every ``checkpoint.every`` epochs.
     """
     tol, window = float(cfg.get("stop_tol", 0.0)), int(cfg.get("stop_window", 10))
     optimizer = make_optimizer(model.parameters(), cfg)
-    history = []
+    history: list[float] = []
+    saved = checkpoint.load() if checkpoint else None
+    if saved:
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        batches.set_random_state(saved["batches"])
+        history = list(saved["history"])
+        log.info("%s: resumed at epoch %d/%d from %s", desc, len(history), epochs, checkpoint.path)
+        if saved["finished"]:
+            return history
+
+    def save(finished: bool) -> None:
+        checkpoint.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                         "batches": batches.random_state(), "history": history, "finished": finished})
+
     model.train()
-    bar = tqdm(range(epochs), desc=desc, leave=False, disable=not progress)
+    first = len(history)
+    bar = tqdm(range(first, epochs), desc=desc, leave=False, disable=not progress, initial=first, total=epochs)
     # Without a terminal (sweeps, clusters) the log shows progress instead: about ten lines a run.
     log_every, started = max(1, epochs // 10), time.perf_counter()
     for epoch in bar:
@@ -115,11 +139,15 @@ def train_epochs(
         history.append(epoch_loss)
         bar.set_postfix(loss=f"{epoch_loss:.4g}")
         if not progress and (epoch + 1) % log_every == 0:
-            per_epoch = (time.perf_counter() - started) / (epoch + 1)
+            per_epoch = (time.perf_counter() - started) / (epoch + 1 - first)
             log.info("%s: epoch %d/%d, loss %.5g (%.1f s an epoch)",
                      desc, epoch + 1, epochs, epoch_loss, per_epoch)
         if has_converged(history, tol, window):
             log.info("%s: converged after %d of %d epochs (loss fell < %g per epoch over the last %d)",
                      desc, epoch + 1, epochs, tol, window)
             break
+        if checkpoint and (epoch + 1) % checkpoint.every == 0 and epoch + 1 < epochs:
+            save(finished=False)
+    if checkpoint:
+        save(finished=True)
     return history
