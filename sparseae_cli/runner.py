@@ -12,7 +12,7 @@ import logging
 import math
 import shutil
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -137,7 +137,7 @@ def train_members(cfg, data, members: list[Member], device, progress: bool,
         constraint = _constraint(cfg, stacked, stacked=True)
         batches = StackedBatches(sets, batch, [_generator(m.split) for m in members])
         result = fit(stacked, batches, cfg.train, constraint, progress=progress, penalty=penalty,
-                     checkpoint=_named(checkpoint, "ensemble"))
+                     checkpoint=checkpoint and checkpoint.member("ensemble"))
         unstack_into(stacked, [m.model for m in members])
         for e, member in enumerate(members):
             member.constraint = _constraint(cfg, member.model)
@@ -149,12 +149,11 @@ def train_members(cfg, data, members: list[Member], device, progress: bool,
         member.constraint = _constraint(cfg, member.model)
         batches = Batches(*sets[i - 1], batch, _generator(member.split))
         member.result = fit(member.model, batches, cfg.train, member.constraint, progress=progress,
-                            penalty=penalty,
-                            checkpoint=_named(checkpoint, f"seed{member.split.seed}_fold{member.split.fold}"))
+                            penalty=penalty, checkpoint=checkpoint and checkpoint.member(_member_name(member)))
 
 
-def _named(checkpoint: Checkpoint | None, name: str) -> Checkpoint | None:
-    return replace(checkpoint, path=checkpoint.path / name) if checkpoint else None
+def _member_name(member: Member) -> str:
+    return f"seed{member.split.seed}_fold{member.split.fold}"
 
 
 def _input_layer(model) -> str | None:
@@ -168,6 +167,7 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
     out_test = _forward_all(model, to(member.X_test))
     out_train = _forward_all(model, to(member.X_train)) if cfg.eval.get("train_codes", True) else {}
     params = member.constraint.params
+    input_layer = _input_layer(model)
     dictionary = model.dictionary() if hasattr(model, "dictionary") else {}
     inputs = EvalInputs(
         code_train=out_train.get("code"), code_test=out_test["code"],
@@ -176,7 +176,7 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
         x_test=member.X_test, reconstruction_test=out_test.get("reconstruction"),
         weights={n: p.detach().cpu().numpy() for n, p in params.items()},
         feature_names=data.feature_names,
-        first_layer=_input_layer(model) if _input_layer(model) in params else None,
+        first_layer=input_layer if input_layer in params else None,
         atoms=dictionary.get("atoms"), decoder_bias=dictionary.get("bias"),
         decoder_activation=dictionary.get("activation"), image_shape=data.image_shape,
         seed=split.seed, options=cfg.eval,
@@ -185,7 +185,7 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
     for name in cfg.eval.metrics:
         metrics.update(METRICS.get(name)(inputs))
 
-    tag = f"seed{split.seed}_fold{split.fold}"
+    tag = _member_name(member)
     torch.save({k: v.cpu() for k, v in model.state_dict().items()}, out_dir / f"weights_{tag}.pt")
     torch.save({k: v.cpu() for k, v in member.result.masks.items()}, out_dir / f"masks_{tag}.pt")
     np.savez_compressed(

@@ -30,6 +30,10 @@ class Checkpoint:
     every: int
     config_hash: str
 
+    def member(self, name: str) -> Checkpoint:
+        """The checkpoint of one model (or stacked ensemble) of a run: a file stem in its folder."""
+        return replace(self, path=self.path / name)
+
     def phase(self, name: str) -> Checkpoint:
         return replace(self, path=self.path.with_name(f"{self.path.name}_{name.replace(' ', '')}.pt"))
 

@@ -37,26 +37,25 @@ class FitResult:
 def fit(model: nn.Module, batches, train_cfg, constraint: ConstrainedParameters,
         progress: bool = False, penalty=None, checkpoint: Checkpoint | None = None) -> FitResult:
     """``penalty(code) -> scalar or None`` is added to the model's loss (activation sparsity);
-    with a ``checkpoint``, every phase saves and resumes its training state (see ``checkpoint``)."""
-    phase = (lambda name: checkpoint.phase(name)) if checkpoint else (lambda name: None)  # noqa: E731
+    with a ``checkpoint``, every phase saves and resumes its training state in a file of its own."""
     schedule = train_cfg.schedule
     if schedule not in SCHEDULES:
         raise UsageError(f"unknown train.schedule '{schedule}'; choose one of: {', '.join(SCHEDULES)}")
     result = FitResult()
     if schedule == "plain" or not constraint.params:
         result.history["train"] = train_epochs(model, batches, train_cfg, train_cfg.epochs, penalty,
-                                               desc="train", progress=progress, checkpoint=phase("train"))
+                                               desc="train", progress=progress, checkpoint=checkpoint)
         return result
     if schedule == "projected_gradient":
         result.history["train"] = train_epochs(model, batches, train_cfg, train_cfg.epochs, penalty,
                                                after_step=constraint.project, desc="projected",
-                                               progress=progress, checkpoint=phase("projected"))
+                                               progress=progress, checkpoint=checkpoint)
         result.masks = constraint.support()
         return result
 
     initial = copy.deepcopy(model.state_dict())
     result.history["phase1"] = train_epochs(model, batches, train_cfg, train_cfg.epochs, penalty,
-                                            desc="phase 1", progress=progress, checkpoint=phase("phase1"))
+                                            desc="phase 1", progress=progress, checkpoint=checkpoint)
     constraint.project()
     result.masks = constraint.support()
     if train_cfg.rewind:
@@ -68,7 +67,7 @@ def fit(model: nn.Module, batches, train_cfg, constraint: ConstrainedParameters,
     # buffers stay zero too); the weights are masked again at the end all the same.
     result.history["phase2"] = train_epochs(
         model, batches, train_cfg, train_cfg.epochs if phase2 is None else phase2, penalty,
-        after_backward=masks.apply_to_grads, desc="phase 2", progress=progress, checkpoint=phase("phase2"),
+        after_backward=masks.apply_to_grads, desc="phase 2", progress=progress, checkpoint=checkpoint,
     )
     masks.apply_to_weights()
     return result

@@ -89,8 +89,10 @@ def train_epochs(
 
     Stops with RunFailed as soon as an epoch's loss is NaN or infinite, and early once the
     loss has converged (``cfg.stop_tol``, ``cfg.stop_window``; see ``has_converged``).
-    With a ``checkpoint``, resumes from it and saves to it every ``checkpoint.every`` epochs.
+    With a ``checkpoint``, resumes from its file for this phase (``desc``) and saves to it every
+    ``checkpoint.every`` epochs.
     """
+    checkpoint = checkpoint.phase(desc) if checkpoint else None
     tol, window = float(cfg.get("stop_tol", 0.0)), int(cfg.get("stop_window", 10))
     optimizer = make_optimizer(model.parameters(), cfg)
     history: list[float] = []
