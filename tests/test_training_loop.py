@@ -1,4 +1,4 @@
-"""The epoch loop's early stop on a converged loss."""
+"""The epoch loop: early stop on a converged loss, the optimisers it builds."""
 
 import math
 
@@ -7,7 +7,7 @@ import torch
 from omegaconf import OmegaConf
 
 from sparseae_cli.runner import budget_used
-from sparseae_cli.training.loop import Batches, fall_per_epoch, has_converged, train_epochs
+from sparseae_cli.training.loop import Batches, fall_per_epoch, has_converged, make_optimizer, train_epochs
 
 
 @pytest.mark.parametrize("history, tol, window, expected", [
@@ -84,3 +84,51 @@ def test_runs_record_their_budget():
     assert used["loss_fall_per_epoch"] == pytest.approx((2.0 - 1.8) / 2.0 / 2)
     assert budget_used({"train": []}) == {}
     assert budget_used({"train": [3.0]}) == {"epochs_trained": 1}  # no NaN in metrics.json
+
+
+def adadelta_by_hand(param, grads, lr, rho, eps):
+    """Zeiler's Adadelta update (Keras' form), in float64 numpy."""
+    import numpy as np
+    p = param.astype(np.float64)
+    square_avg, acc_delta = np.zeros_like(p), np.zeros_like(p)
+    for g in grads:
+        square_avg = rho * square_avg + (1 - rho) * g**2
+        delta = np.sqrt(acc_delta + eps) / np.sqrt(square_avg + eps) * g
+        acc_delta = rho * acc_delta + (1 - rho) * delta**2
+        p = p - lr * delta
+    return p
+
+
+def test_adadelta_follows_the_update_rule_with_keras_defaults():
+    torch.manual_seed(0)
+    weights = torch.nn.Parameter(torch.randn(5, 7))
+    start = weights.detach().numpy().copy()
+    grads = [torch.randn(5, 7) for _ in range(4)]
+    optimizer = make_optimizer([weights], OmegaConf.create({"optimizer": "adadelta", "lr": 1.0,
+                                                            "weight_decay": 0.0}))
+    for g in grads:
+        weights.grad = g.clone()
+        optimizer.step()
+    expected = adadelta_by_hand(start, [g.numpy().astype("float64") for g in grads], 1.0, 0.95, 1e-7)
+    assert torch.allclose(weights.detach().double(), torch.from_numpy(expected), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["adadelta", "sgd"])
+def test_the_multi_tensor_step_is_bit_identical_to_the_per_tensor_one(name):
+    """The loop asks for the faster multi-tensor (foreach) step; it must not change a trajectory."""
+    torch.manual_seed(0)
+    shapes = [(64, 300), (64,), (8, 4, 3, 3)]
+    ours = [torch.nn.Parameter(torch.randn(s)) for s in shapes]
+    plain = [torch.nn.Parameter(p.detach().clone()) for p in ours]
+    cfg = OmegaConf.create({"optimizer": name, "lr": 0.5, "weight_decay": 1e-3, "momentum": 0.9})
+    optimizer = make_optimizer(ours, cfg)
+    kind = torch.optim.Adadelta if name == "adadelta" else torch.optim.SGD
+    extra = {"rho": 0.95, "eps": 1e-7} if name == "adadelta" else {"momentum": 0.9}
+    reference = kind(plain, lr=0.5, weight_decay=1e-3, foreach=False, **extra)
+    for _ in range(5):
+        grads = [torch.randn(s) for s in shapes]
+        for params, opt in ((ours, optimizer), (plain, reference)):
+            for p, g in zip(params, grads):
+                p.grad = g.clone()
+            opt.step()
+    assert all(torch.equal(a, b) for a, b in zip(ours, plain))

@@ -46,14 +46,17 @@ def make_optimizer(params, cfg) -> torch.optim.Optimizer:
     if name == "adam":
         # The fused kernel (CPU and CUDA) removes most of the per-step cost on small layers.
         return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
+    # foreach: the same arithmetic as the per-tensor default (bit for bit) in fewer passes
+    # without a large temporary per step; PyTorch only picks it by itself on CUDA. On CPU it
+    # makes Adadelta's step on the asymmetric AE's 6.4M-weight layer 1.7x faster.
     if name == "adadelta":
         # Keras' defaults (rho 0.95, eps 1e-7), which the part-based AE reference used;
         # PyTorch's own are rho 0.9, eps 1e-6.
-        return torch.optim.Adadelta(params, lr=cfg.lr, rho=cfg.get("rho", 0.95),
-                                    eps=cfg.get("eps", 1e-7), weight_decay=cfg.weight_decay)
+        return torch.optim.Adadelta(params, lr=cfg.lr, rho=cfg.get("rho", 0.95), eps=cfg.get("eps", 1e-7),
+                                    weight_decay=cfg.weight_decay, foreach=True)
     if name == "sgd":
         return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.get("momentum", 0.0),
-                               weight_decay=cfg.weight_decay)
+                               weight_decay=cfg.weight_decay, foreach=True)
     raise UsageError(f"unknown train.optimizer '{cfg.optimizer}'; choose adam, adadelta or sgd")
 
 
