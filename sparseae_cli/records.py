@@ -12,13 +12,24 @@ from pathlib import Path
 import numpy as np
 
 METRICS_FILE = "metrics.json"
-# Keys that change where or how fast a run goes, not what it computes.
-HASH_EXCLUDED = ("data_dir", "device", "threads", "progress", "resume")
+# Keys (dotted for nested ones) that change where or how fast a run goes, not what it computes.
+HASH_EXCLUDED = ("data_dir", "device", "threads", "progress", "resume", "train.compile_optimizer")
+
+
+def _without(config: dict, excluded: tuple[str, ...]) -> dict:
+    kept = {}
+    for key, value in config.items():
+        if key in excluded:
+            continue
+        if isinstance(value, dict):
+            inner = tuple(e.split(".", 1)[1] for e in excluded if e.startswith(f"{key}."))
+            value = _without(value, inner) if inner else value
+        kept[key] = value
+    return kept
 
 
 def config_hash(config: dict) -> str:
-    kept = {k: v for k, v in config.items() if k not in HASH_EXCLUDED}
-    text = json.dumps(kept, sort_keys=True, default=str)
+    text = json.dumps(_without(config, HASH_EXCLUDED), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

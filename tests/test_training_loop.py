@@ -132,3 +132,61 @@ def test_the_multi_tensor_step_is_bit_identical_to_the_per_tensor_one(name):
                 p.grad = g.clone()
             opt.step()
     assert all(torch.equal(a, b) for a, b in zip(ours, plain))
+
+
+def fit_small_net(compile_optimizer: bool):
+    torch.manual_seed(0)
+    X = torch.rand(96, 20, generator=torch.Generator().manual_seed(1))
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc, self.dec = torch.nn.Linear(20, 6), torch.nn.Linear(6, 20)
+
+        def forward(self, x):
+            code = torch.sigmoid(self.enc(x))
+            return {"code": code, "reconstruction": self.dec(code)}
+
+        def loss(self, x, y, outputs, sample_weight=None):
+            return ((x - outputs["reconstruction"]) ** 2).mean(), {}
+
+    model = Net()
+    cfg = OmegaConf.create({"optimizer": "adadelta", "lr": 1.0, "weight_decay": 0.0,
+                            "compile_optimizer": compile_optimizer})
+    history = train_epochs(model, Batches(X, torch.zeros(96), 16, torch.Generator().manual_seed(2)), cfg, 4)
+    return model, history
+
+
+def test_the_compiled_optimizer_step_follows_the_eager_one():
+    eager_model, eager = fit_small_net(False)
+    compiled_model, compiled = fit_small_net(True)
+    assert eager[-1] < eager[0]
+    assert compiled == pytest.approx(eager, rel=1e-5)
+    for a, b in zip(eager_model.parameters(), compiled_model.parameters()):
+        assert torch.allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_a_step_that_cannot_compile_falls_back_to_the_eager_one(monkeypatch, caplog):
+    def broken_compile(fn):
+        def fails():
+            raise RuntimeError("no C++ compiler found\nlong details")
+        return fails
+
+    monkeypatch.setattr(torch, "compile", broken_compile)
+    eager_model, eager = fit_small_net(False)
+    with caplog.at_level("WARNING", logger="sparseae"):
+        fallback_model, fallback = fit_small_net(True)
+    assert fallback == eager
+    assert all(torch.equal(a, b) for a, b in zip(eager_model.parameters(), fallback_model.parameters()))
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "no C++ compiler found" in warnings[0] and "long details" not in warnings[0]
+
+
+def test_compiling_the_optimizer_does_not_change_the_config_hash():
+    from sparseae_cli.records import config_hash
+    base = {"eta": 300.0, "threads": None, "train": {"lr": 1.0, "epochs": 5}}
+    compiled = {**base, "train": {**base["train"], "compile_optimizer": True}}
+    other_lr = {**base, "train": {**base["train"], "lr": 0.5}}
+    assert config_hash(compiled) == config_hash(base)
+    assert config_hash(other_lr) != config_hash(base)
+    assert config_hash({**base, "eta": 200.0}) != config_hash(base)

@@ -60,6 +60,31 @@ def make_optimizer(params, cfg) -> torch.optim.Optimizer:
     raise UsageError(f"unknown train.optimizer '{cfg.optimizer}'; choose adam, adadelta or sgd")
 
 
+def compiled_step(optimizer: torch.optim.Optimizer) -> Callable[[], None]:
+    """``optimizer.step`` compiled by torch.compile into one fused kernel. If compiling fails
+    (no C++ compiler, an unsupported backend), warn once and keep the eager step: nothing has
+    been applied yet when the first call fails."""
+    eager = optimizer.step
+    compiled = torch.compile(eager)
+    first = True
+
+    def step() -> None:
+        nonlocal compiled, first
+        if not first:
+            return compiled()
+        first = False
+        try:
+            return compiled()
+        except Exception as error:  # torch raises backend-specific types
+            first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            log.warning("train.compile_optimizer: compiling the step failed (%s); using the eager step",
+                        first_line[:200])
+            compiled = eager
+            return eager()
+
+    return step
+
+
 def fall_per_epoch(history: list[float], window: int) -> float:
     """Relative fall of the loss per epoch, averaged over the last ``window`` epochs (fewer
     if the history is shorter); nan for fewer than two epochs."""
@@ -98,6 +123,7 @@ def train_epochs(
     checkpoint = checkpoint.phase(desc) if checkpoint else None
     tol, window = float(cfg.get("stop_tol", 0.0)), int(cfg.get("stop_window", 10))
     optimizer = make_optimizer(model.parameters(), cfg)
+    step = compiled_step(optimizer) if cfg.get("compile_optimizer", False) else optimizer.step
     history: list[float] = []
     saved = checkpoint.load() if checkpoint else None
     if saved:
@@ -131,7 +157,7 @@ def train_epochs(
             loss.backward()
             if after_backward:
                 after_backward()
-            optimizer.step()
+            step()
             if after_step:
                 after_step()
             total = loss.detach() if total is None else total + loss.detach()
