@@ -13,7 +13,8 @@ import numpy as np
 
 METRICS_FILE = "metrics.json"
 # Keys (dotted for nested ones) that change where or how fast a run goes, not what it computes.
-HASH_EXCLUDED = ("data_dir", "device", "threads", "progress", "resume", "train.compile_optimizer")
+HASH_EXCLUDED = ("data_dir", "device", "threads", "progress", "resume", "train.compile_optimizer",
+                 "model.train.compile_optimizer")
 
 
 def _without(config: dict, excluded: tuple[str, ...]) -> dict:

@@ -190,3 +190,5 @@ def test_compiling_the_optimizer_does_not_change_the_config_hash():
     assert config_hash(compiled) == config_hash(base)
     assert config_hash(other_lr) != config_hash(base)
     assert config_hash({**base, "eta": 200.0}) != config_hash(base)
+    proposed = {**base, "model": {"name": "asym_ae", "train": {"compile_optimizer": True}}}
+    assert config_hash(proposed) == config_hash({**base, "model": {"name": "asym_ae", "train": {}}})
