@@ -60,6 +60,15 @@ def make_optimizer(params, cfg) -> torch.optim.Optimizer:
     raise UsageError(f"unknown train.optimizer '{cfg.optimizer}'; choose adam, adadelta or sgd")
 
 
+def _not_the_profiler_note(record: logging.LogRecord) -> bool:
+    # torch.compile warns that the optimiser's built-in profiler label is dropped: true and
+    # harmless, but it would print in every compiled run's log.
+    return not str(record.msg).startswith("Profiler record function")
+
+
+logging.getLogger("torch._dynamo.variables.ctx_manager").addFilter(_not_the_profiler_note)
+
+
 def compiled_step(optimizer: torch.optim.Optimizer) -> Callable[[], None]:
     """``optimizer.step`` compiled by torch.compile into one fused kernel. If compiling fails
     (no C++ compiler, an unsupported backend), warn once and keep the eager step: nothing has
