@@ -1,4 +1,4 @@
-"""The ``sparseae`` command: ``train`` (a Hydra application) and ``report``.
+"""The ``sparseae`` command: ``train`` (a Hydra application), ``report``, ``sample``, ``figures``, ``evaluate``.
 
 Bad input exits 2 and a failed run exits 1, each with one line on stderr and no
 traceback (``--debug`` shows it).
@@ -18,6 +18,7 @@ COMMANDS = {
     "report": "collect runs into tables: sparseae report DIR... --by constraint,eta",
     "sample": "Metropolis-Hastings in the latent space of a run, decoded: sparseae sample RUN_DIR n=10",
     "figures": "latent-space and image figures of runs: sparseae figures RUN_DIR [RUN_DIR]",
+    "evaluate": "metrics of unfinished runs at their last checkpoint: sparseae evaluate RUN_DIR --out DIR",
 }
 
 
@@ -76,6 +77,10 @@ def main(argv: list[str] | None = None) -> None:
             from .reporting.figures_command import figures
 
             code = figures(rest)
+        elif command == "evaluate":
+            from .evaluate_command import evaluate
+
+            code = evaluate(rest)
         else:
             raise UsageError(f"unknown command '{command}'; choose one of: {', '.join(COMMANDS)}")
     except SparseaeError as exc:

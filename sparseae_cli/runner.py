@@ -241,7 +241,13 @@ def finished_record(cfg, out_dir: Path) -> dict | None:
     return record if record and record.get("config_hash") == wanted else None
 
 
-def run(cfg, out_dir: Path, progress: bool = False) -> dict:
+def run(cfg, out_dir: Path, progress: bool = False, checkpoint: Checkpoint | None = None,
+        note: dict | None = None) -> dict:
+    """Train and evaluate ``cfg`` into ``out_dir``; metrics.json is written last.
+
+    ``checkpoint`` replaces the run's own (``train.checkpoint_every``) and ``note`` is added to
+    the record: both for evaluating another run's checkpoints (see ``checkpoint_eval``).
+    """
     started = time.perf_counter()
     validate_config(cfg)
     device = runtime.pick_device(cfg.device)
@@ -259,7 +265,8 @@ def run(cfg, out_dir: Path, progress: bool = False) -> dict:
     OmegaConf.save(OmegaConf.create(resolved), out_dir / "config_resolved.yaml")
     members = [prepare(cfg, data, split, spec, device) for split in splits]
     every = int(cfg.train.get("checkpoint_every", 0))
-    checkpoint = Checkpoint(out_dir / CHECKPOINTS, every, records.config_hash(resolved)) if every else None
+    if checkpoint is None and every:
+        checkpoint = Checkpoint(out_dir / CHECKPOINTS, every, records.config_hash(resolved))
     train_members(cfg, data, members, device, progress, checkpoint)
     folds = [evaluate_and_save(cfg, data, m, device, out_dir) for m in members]
 
@@ -277,6 +284,7 @@ def run(cfg, out_dir: Path, progress: bool = False) -> dict:
         "versions": runtime.versions(),
         "device": str(device),
         "wall_time_s": time.perf_counter() - started,
+        **(note or {}),
     }
     records.write_json_atomic(out_dir / records.METRICS_FILE, record)
     shutil.rmtree(out_dir / CHECKPOINTS, ignore_errors=True)  # only once the results are safe

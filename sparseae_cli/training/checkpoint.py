@@ -29,6 +29,7 @@ class Checkpoint:
     path: Path
     every: int
     config_hash: str
+    required: bool = False  # resuming is the point (evaluating a checkpoint): never start afresh
 
     def member(self, name: str) -> Checkpoint:
         """The checkpoint of one model (or stacked ensemble) of a run: a file stem in its folder."""
@@ -40,6 +41,8 @@ class Checkpoint:
     def load(self) -> dict | None:
         """The saved state, or None when there is none for this config."""
         if not self.path.exists():
+            if self.required:
+                raise UsageError(f"no checkpoint {self.path}: that member has not saved one yet")
             return None
         try:
             state = torch.load(self.path, map_location="cpu", weights_only=True)
@@ -47,6 +50,9 @@ class Checkpoint:
             raise UsageError(f"cannot read checkpoint {self.path} ({type(exc).__name__}); delete it to "
                              "train that phase from the start") from None
         if state.get("config_hash") != self.config_hash:
+            if self.required:
+                raise UsageError(f"checkpoint {self.path} belongs to another config than its run's "
+                                 "config_resolved.yaml")
             log.info("checkpoint %s belongs to another config; training from the start", self.path)
             return None
         return state

@@ -1,0 +1,117 @@
+"""``sparseae evaluate RUN_DIR... --out DIR``: the metrics of unfinished runs at their last checkpoint.
+
+A long run (the part-based AE report's 500 epochs on a CPU, a preempted cluster job) saves its
+training state every ``train.checkpoint_every`` epochs. Evaluating that state answers "where
+does it stand at epoch N" without waiting or disturbing the run: the checkpoints are copied
+to ``--out`` and the run's own code path resumes from the copies with ``train.epochs=N``, so it
+trains nothing and writes a complete run folder (metrics.json, weights, codes, ...).
+
+With a one-phase schedule (plain or projected gradient, a constant learning rate) the state at
+epoch N is exactly that of a run with ``train.epochs=N``: the output's config says so and carries
+that run's config hash, and ``sparseae report`` treats it like one. Double descent is refused:
+its phase-1 state is no finished run of any budget.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from . import records
+from .errors import UsageError
+from .summary import one_line_summary
+from .training.checkpoint import Checkpoint
+
+log = logging.getLogger("sparseae")
+
+HELP = "usage: sparseae evaluate RUN_DIR [RUN_DIR...] --out DIR   (a sweep folder stands for its jobs)"
+CONFIG_FILE = "config_resolved.yaml"
+
+
+def parse_args(args: list[str]) -> tuple[list[Path], Path]:
+    if not args or args[0] in ("-h", "--help"):
+        raise UsageError(HELP)
+    if "--out" not in args or args.index("--out") == len(args) - 1:
+        raise UsageError(f"evaluate: name the output folder with --out DIR; {HELP}")
+    at = args.index("--out")
+    runs, out = args[:at] + args[at + 2:], Path(args[at + 1])
+    unknown = [a for a in runs if a.startswith("-")]
+    if unknown or not runs:
+        raise UsageError(f"evaluate: unknown option '{unknown[0]}'; {HELP}" if unknown else HELP)
+    return [Path(r) for r in runs], out
+
+
+def runs_with_checkpoints(paths: list[Path]) -> list[Path]:
+    """Each path that is a run with checkpoints, or the job folders of a sweep that have them."""
+    from .runner import CHECKPOINTS
+
+    found = []
+    for path in paths:
+        if not path.is_dir():
+            raise UsageError(f"evaluate: {path} is not a folder")
+        if (path / CONFIG_FILE).exists():
+            found.append(path)
+            continue
+        jobs = sorted((p for p in path.iterdir() if (p / CHECKPOINTS).is_dir() and (p / CONFIG_FILE).exists()),
+                      key=lambda p: (len(p.name), p.name))
+        if not jobs:
+            raise UsageError(f"evaluate: {path} is neither a run folder nor a sweep with checkpointed jobs")
+        found.extend(jobs)
+    return found
+
+
+def checkpoint_epochs(checkpoint_dir: Path, config_hash: str) -> int:
+    """The epoch every checkpoint of a run stands at; refuses files of another config and members
+    that stand at different epochs (some members would be reported at a budget they never had)."""
+    files = sorted(checkpoint_dir.glob("*.pt"))
+    if not files:
+        raise UsageError(f"evaluate: no checkpoints in {checkpoint_dir}; the run finished (see its "
+                         "metrics.json) or has not saved one yet")
+    epochs = {}
+    for file in files:
+        state = Checkpoint(file, 1, config_hash, required=True).load()
+        epochs[file.name] = len(state["history"])
+    if len(set(epochs.values())) > 1:
+        raise UsageError(f"evaluate: the members of {checkpoint_dir.parent} stand at different epochs "
+                         f"({', '.join(f'{k}: {v}' for k, v in epochs.items())}); evaluate it later")
+    return next(iter(epochs.values()))
+
+
+def evaluate_checkpoint(run_dir: Path, out_dir: Path) -> dict:
+    """Evaluate ``run_dir``'s last checkpoint into ``out_dir`` (a complete run folder); return its record."""
+    from .runner import CHECKPOINTS, run
+
+    if out_dir.resolve() == run_dir.resolve():
+        raise UsageError("evaluate: --out must differ from the run's own folder (its metrics.json would "
+                         "mark the unfinished run complete)")
+    cfg = OmegaConf.load(run_dir / CONFIG_FILE)
+    if any(f.stem.endswith(("_phase1", "_phase2")) for f in (run_dir / CHECKPOINTS).glob("*.pt")):
+        raise UsageError(f"evaluate: {run_dir} trains by double descent; only one-phase schedules "
+                         "(plain, projected_gradient) stop at a checkpoint as a finished run would")
+    source_hash = records.config_hash(OmegaConf.to_container(cfg, resolve=True))
+    epochs = checkpoint_epochs(run_dir / CHECKPOINTS, source_hash)
+    budget = int(cfg.train.epochs)
+    shutil.rmtree(out_dir / CHECKPOINTS, ignore_errors=True)
+    shutil.copytree(run_dir / CHECKPOINTS, out_dir / CHECKPOINTS)
+    cfg.train.epochs = epochs
+    every = max(1, int(cfg.train.get("checkpoint_every", 0)))
+    copies = Checkpoint(out_dir / CHECKPOINTS, every, source_hash, required=True)
+    note = {"checkpoint_of": {"run": str(run_dir.resolve()), "epochs": epochs, "budget": budget}}
+    # Training resumes from the copies at their last epoch and runs none of them.
+    return run(cfg, out_dir, checkpoint=copies, note=note)
+
+
+def evaluate(args: list[str]) -> int:
+    paths, out = parse_args(args)
+    runs = runs_with_checkpoints(paths)
+    for run_dir in runs:
+        target = out / run_dir.name if len(runs) > 1 else out
+        target.mkdir(parents=True, exist_ok=True)
+        record = evaluate_checkpoint(run_dir, target)
+        epochs = record["checkpoint_of"]
+        print(f"{run_dir} at epoch {epochs['epochs']} of {epochs['budget']}: "
+              f"{one_line_summary(record, target)}")
+    return 0
