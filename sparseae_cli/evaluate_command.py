@@ -107,6 +107,9 @@ def evaluate_checkpoint(run_dir: Path, out_dir: Path) -> dict:
 def evaluate(args: list[str]) -> int:
     paths, out = parse_args(args)
     runs = runs_with_checkpoints(paths)
+    if len({r.name for r in runs}) < len(runs):
+        raise UsageError("evaluate: two runs share a folder name and would share an output folder; "
+                         "evaluate them one at a time with their own --out")
     for run_dir in runs:
         target = out / run_dir.name if len(runs) > 1 else out
         target.mkdir(parents=True, exist_ok=True)

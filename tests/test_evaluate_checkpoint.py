@@ -4,6 +4,7 @@ run of that many epochs would, and leaves the unfinished run alone."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import torch
@@ -103,6 +104,10 @@ def test_refusals_are_one_line_errors(tmp_path, killed_run):
     assert_clean_error(run_cli("evaluate", str(killed_run)), 2, "--out")
     assert_clean_error(run_cli("evaluate", str(killed_run), "--out", str(killed_run)), 2, "must differ")
     assert_clean_error(run_cli("evaluate", str(tmp_path / "nowhere"), "--out", out), 2, "not a folder")
+    twin = tmp_path / "elsewhere" / killed_run.name
+    twin.parent.mkdir()
+    shutil.copytree(killed_run, twin)
+    assert_clean_error(run_cli("evaluate", str(killed_run), str(twin), "--out", out), 2, "share a folder name")
 
     cfg = OmegaConf.load(killed_run / "config_resolved.yaml")
     cfg.beta = 0.5  # the checkpoints now belong to another config
