@@ -28,7 +28,6 @@ from .training.checkpoint import Checkpoint
 log = logging.getLogger("sparseae")
 
 HELP = "usage: sparseae evaluate RUN_DIR [RUN_DIR...] --out DIR   (a sweep folder stands for its jobs)"
-CONFIG_FILE = "config_resolved.yaml"
 
 
 def parse_args(args: list[str]) -> tuple[list[Path], Path]:
@@ -52,11 +51,11 @@ def runs_with_checkpoints(paths: list[Path]) -> list[Path]:
     for path in paths:
         if not path.is_dir():
             raise UsageError(f"evaluate: {path} is not a folder")
-        if (path / CONFIG_FILE).exists():
+        if (path / records.CONFIG_FILE).exists():
             found.append(path)
             continue
-        jobs = sorted((p for p in path.iterdir() if (p / CHECKPOINTS).is_dir() and (p / CONFIG_FILE).exists()),
-                      key=lambda p: (len(p.name), p.name))
+        jobs = [p for p in path.iterdir() if (p / CHECKPOINTS).is_dir() and (p / records.CONFIG_FILE).exists()]
+        jobs.sort(key=lambda p: (len(p.name), p.name))  # sweep jobs 0, 1, ..., 10 in order
         if not jobs:
             raise UsageError(f"evaluate: {path} is neither a run folder nor a sweep with checkpointed jobs")
         found.extend(jobs)
@@ -87,7 +86,7 @@ def evaluate_checkpoint(run_dir: Path, out_dir: Path) -> dict:
     if out_dir.resolve() == run_dir.resolve():
         raise UsageError("evaluate: --out must differ from the run's own folder (its metrics.json would "
                          "mark the unfinished run complete)")
-    cfg = OmegaConf.load(run_dir / CONFIG_FILE)
+    cfg = OmegaConf.load(run_dir / records.CONFIG_FILE)
     if any(f.stem.endswith(("_phase1", "_phase2")) for f in (run_dir / CHECKPOINTS).glob("*.pt")):
         raise UsageError(f"evaluate: {run_dir} trains by double descent; only one-phase schedules "
                          "(plain, projected_gradient) stop at a checkpoint as a finished run would")

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 METRICS_FILE = "metrics.json"
+CONFIG_FILE = "config_resolved.yaml"  # the run's config, every interpolation resolved
 # Keys (dotted for nested ones) that change where or how fast a run goes, not what it computes.
 HASH_EXCLUDED = ("data_dir", "device", "threads", "progress", "resume", "train.compile_optimizer",
                  "model.train.compile_optimizer")

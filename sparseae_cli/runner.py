@@ -262,7 +262,7 @@ def run(cfg, out_dir: Path, progress: bool = False, checkpoint: Checkpoint | Non
     MODELS.get(cfg.model.name)(cfg.model, spec)
 
     resolved = OmegaConf.to_container(cfg, resolve=True)
-    OmegaConf.save(OmegaConf.create(resolved), out_dir / "config_resolved.yaml")
+    OmegaConf.save(OmegaConf.create(resolved), out_dir / records.CONFIG_FILE)
     members = [prepare(cfg, data, split, spec, device) for split in splits]
     every = int(cfg.train.get("checkpoint_every", 0))
     if checkpoint is None and every:

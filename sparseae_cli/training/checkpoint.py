@@ -51,8 +51,7 @@ class Checkpoint:
                              "train that phase from the start") from None
         if state.get("config_hash") != self.config_hash:
             if self.required:
-                raise UsageError(f"checkpoint {self.path} belongs to another config than its run's "
-                                 "config_resolved.yaml")
+                raise UsageError(f"checkpoint {self.path} belongs to another config than its run's")
             log.info("checkpoint %s belongs to another config; training from the start", self.path)
             return None
         return state
