@@ -27,8 +27,8 @@ from sparseae_cli.training.constrained import ConstrainedParameters
 from sparseae_cli.training.loop import Batches, train_epochs
 
 
-def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
-    a, b = torch.randn(n, n), torch.randn(n, n)
+def matmul_gflops(n: int = 2048, repeats: int = 5, dtype: torch.dtype = torch.float32) -> float:
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
     a @ b
     start = time.perf_counter()
     for _ in range(repeats):
@@ -56,13 +56,14 @@ def forward_flops(model: torch.nn.Module, x: torch.Tensor) -> float:
     return total
 
 
-def time_epoch(name: str, X: torch.Tensor, peak: float, compile_optimizer: bool) -> torch.nn.Module:
+def time_epoch(name: str, X: torch.Tensor, peak: float, compile_optimizer: bool,
+               precision: str = "fp32") -> torch.nn.Module:
     cfg = OmegaConf.load(Path(__file__).resolve().parents[1] / "conf" / "model" / f"{name}.yaml")
     cfg.train = None
     torch.manual_seed(0)
     model = MODELS.get(name)(cfg, DataSpec(784, 10, (1, 28, 28)))
     train = OmegaConf.create({"optimizer": "adadelta", "lr": 1.0, "weight_decay": 0.0, "batch_size": 128,
-                              "compile_optimizer": compile_optimizer})
+                              "compile_optimizer": compile_optimizer, "precision": precision})
     reg_cfg = OmegaConf.create({"p": 0.05, "beta": 0.001})
     penalty = lambda code: REGULARIZERS.get("kl")(code, reg_cfg)  # noqa: E731
     nonneg = ConstrainedParameters(model, "nonneg", 1.0, ["decoder.0.weight"])
@@ -72,8 +73,9 @@ def time_epoch(name: str, X: torch.Tensor, peak: float, compile_optimizer: bool)
     seconds = time.perf_counter() - start
     flops = 3 * forward_flops(model, X[:128]) * len(X) / 128  # backward ~ 2 x forward
     step = "compiled" if compile_optimizer else "eager"
-    print(f"  {name:<10} one epoch, {step} optimiser step: {seconds:6.1f} s, {flops / seconds / 1e9:6.1f} GFLOP/s "
-          f"= {flops / seconds / 1e9 / peak:5.1%} of the measured matmul rate")
+    print(f"  {name:<10} one epoch, {precision}, {step} optimiser step: {seconds:6.1f} s, "
+          f"{flops / seconds / 1e9:6.1f} GFLOP/s = {flops / seconds / 1e9 / peak:5.1%} of the measured "
+          f"{precision} matmul rate")
     return model
 
 
@@ -86,13 +88,17 @@ def main() -> None:
     train_mask[data.test_index] = False
     X = torch.from_numpy(data.X[train_mask])
     peak = matmul_gflops()
-    print(f"float32 matmul (2048^3): {peak:.1f} GFLOP/s on {torch.get_num_threads()} threads")
+    peak_bf16 = matmul_gflops(dtype=torch.bfloat16)
+    print(f"matmul (2048^3) on {torch.get_num_threads()} threads: float32 {peak:.1f} GFLOP/s, "
+          f"bfloat16 {peak_bf16:.1f} GFLOP/s")
     print(f"Fashion-MNIST, {len(X)} training images, batch 128, Adadelta, KL + non-negative decoder:")
     shallow = time_epoch("shallow_ae", X, peak, compile_optimizer=False)
     # The asymmetric AE's default (model.train.compile_optimizer) and the eager step; the
     # compiled epoch includes the one-off compilation (10-20 s).
     for compile_optimizer in (True, False):
         time_epoch("asym_ae", X, peak, compile_optimizer)
+    # train.precision=bf16: products in bfloat16 (AVX512-BF16 / AMX on CPU, tensor cores on GPU).
+    time_epoch("asym_ae", X, peak_bf16, compile_optimizer=True, precision="bf16")
 
     # Real codes (the shallow AE after its timed epoch): separable toy codes make the SVM
     # look several times faster than it is on a model's codes.

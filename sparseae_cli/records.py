@@ -16,22 +16,30 @@ CONFIG_FILE = "config_resolved.yaml"  # the run's config, every interpolation re
 # Keys (dotted for nested ones) that change where or how fast a run goes, not what it computes.
 HASH_EXCLUDED = ("data_dir", "device", "threads", "progress", "resume", "train.compile_optimizer",
                  "model.train.compile_optimizer")
+# Options added after runs were recorded hash as if absent at their default value, so those
+# runs keep their hash (a finished run is not retrained, a checkpoint still resumes).
+HASH_NEUTRAL = {"train.precision": "fp32"}
+_ANY = object()
 
 
-def _without(config: dict, excluded: tuple[str, ...]) -> dict:
+def _without(config: dict, rules: dict) -> dict:
+    """``config`` less the keys of ``rules`` (dotted for nested ones) whose value is _ANY or
+    equals the rule's value."""
     kept = {}
     for key, value in config.items():
-        if key in excluded:
+        rule = rules.get(key)
+        if key in rules and (rule is _ANY or value == rule):
             continue
         if isinstance(value, dict):
-            inner = tuple(e.split(".", 1)[1] for e in excluded if e.startswith(f"{key}."))
+            inner = {k.split(".", 1)[1]: r for k, r in rules.items() if k.startswith(f"{key}.")}
             value = _without(value, inner) if inner else value
         kept[key] = value
     return kept
 
 
 def config_hash(config: dict) -> str:
-    text = json.dumps(_without(config, HASH_EXCLUDED), sort_keys=True, default=str)
+    rules = {**dict.fromkeys(HASH_EXCLUDED, _ANY), **HASH_NEUTRAL}
+    text = json.dumps(_without(config, rules), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -8,6 +8,7 @@ from .errors import UsageError
 from .metrics import METRICS
 from .models import MODELS
 from .regularizers import REGULARIZERS
+from .training.loop import PRECISIONS
 
 
 def _positive_int(value, key: str, allow_zero: bool = False) -> None:
@@ -52,6 +53,9 @@ def validate_config(cfg) -> None:
         raise UsageError(f"train.stop_tol must be >= 0 (0 runs every epoch), got {cfg.train.stop_tol}")
     _positive_int(cfg.train.get("stop_window", 10), "train.stop_window")
     _positive_int(cfg.train.get("checkpoint_every", 0), "train.checkpoint_every", allow_zero=True)
+    precision = cfg.train.get("precision", "fp32")
+    if precision not in PRECISIONS:
+        raise UsageError(f"train.precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     _positive_int(cfg.split.folds, "split.folds")
     _positive_int(cfg.split.repeats, "split.repeats")
     if cfg.split.folds < 2:

@@ -157,6 +157,7 @@ def test_cfg_job_prints_the_composed_config():
         (["dataset=ohlson", "dataset.download=false", "data_dir=/nonexistent"], ["Olsson.csv"]),
         (["train.batch_size=0"], ["train.batch_size"]),
         (["train.stop_tol=-0.1"], ["train.stop_tol must be >= 0"]),
+        (["train.precision=fp16"], ["train.precision must be one of fp32, bf16", "fp16"]),
         (["eval.svm.solver=sgd"], ["eval.svm.solver must be batched or liblinear"]),
         (["hydra.sweeper.params.eta=1,2"], ["quote the value", "hydra.sweeper.params.eta='1,2'"]),
     ],

@@ -192,3 +192,80 @@ def test_compiling_the_optimizer_does_not_change_the_config_hash():
     assert config_hash({**base, "eta": 200.0}) != config_hash(base)
     proposed = {**base, "model": {"name": "asym_ae", "train": {"compile_optimizer": True}}}
     assert config_hash(proposed) == config_hash({**base, "model": {"name": "asym_ae", "train": {}}})
+
+
+def fit_asym_ae(precision: str, record_dtypes: list | None = None):
+    """The asymmetric AE (conv, BN, dense) on random images for a few steps from one init."""
+    from sparseae_cli.models import MODELS, DataSpec
+
+    torch.manual_seed(0)
+    cfg = OmegaConf.create({"name": "asym_ae", "code_size": 8, "decay_alpha": 0.0, "decay_lambda": 0.0})
+    model = MODELS.get("asym_ae")(cfg, DataSpec(784, 10, (1, 28, 28)))
+    if record_dtypes is not None:
+        layer = model.encoder[7]  # the 6,272 x 1,024 dense layer
+        assert isinstance(layer, torch.nn.Linear) and layer.in_features == 6272
+        layer.register_forward_hook(lambda m, i, out: record_dtypes.append(out.dtype))
+    X = torch.rand(64, 784, generator=torch.Generator().manual_seed(1))
+    seen = []
+
+    def penalty(code):
+        seen.append(code.dtype)
+        return 0.1 * code.mean()
+
+    train = OmegaConf.create({"optimizer": "adadelta", "lr": 1.0, "weight_decay": 0.0, "precision": precision})
+    batches = Batches(X, torch.zeros(64), 16, torch.Generator().manual_seed(2))
+    history = train_epochs(model, batches, train, 3, penalty=penalty)
+    assert set(seen) == {torch.float32}  # regularizers always see float32 codes
+    return model, history
+
+
+def test_bf16_runs_the_products_in_bfloat16_and_follows_fp32():
+    dtypes_fp32, dtypes_bf16 = [], []
+    fp32_model, fp32 = fit_asym_ae("fp32", dtypes_fp32)
+    bf16_model, bf16 = fit_asym_ae("bf16", dtypes_bf16)
+    assert set(dtypes_fp32) == {torch.float32} and set(dtypes_bf16) == {torch.bfloat16}
+    assert fp32[-1] < fp32[0] and bf16[-1] < bf16[0]
+    # bfloat16 keeps 8 bits of mantissa (~0.4% a product): the losses agree to about 1%.
+    assert bf16 == pytest.approx(fp32, rel=2e-2)
+    assert bf16 != fp32  # and they did differ: the products really ran in bfloat16
+    for a, b in zip(fp32_model.parameters(), bf16_model.parameters()):
+        assert b.dtype == torch.float32  # master weights stay float32
+        assert torch.allclose(a, b, atol=5e-2)
+
+
+def test_bf16_trains_the_stacked_ensemble():
+    """The stacked layers' own backward gets bfloat16 gradients; it must still match fp32."""
+    from sparseae_cli.training.ensemble import StackedBatches, stack_models
+
+    def fit(precision):
+        torch.manual_seed(0)
+        members = [torch.nn.Sequential(torch.nn.Linear(12, 5), torch.nn.ReLU(), torch.nn.Linear(5, 12))
+                   for _ in range(3)]
+
+        class AE(torch.nn.Module):
+            def __init__(self, net):
+                super().__init__()
+                self.net = net
+
+            def forward(self, x):
+                return {"code": x, "reconstruction": self.net(x)}
+
+            def loss(self, x, y, outputs, sample_weight=None):
+                return ((x - outputs["reconstruction"]) ** 2).mean(-1).mean(-1).sum(), {}
+
+        model = AE(stack_models(members))
+        sets = [(torch.rand(40, 12, generator=torch.Generator().manual_seed(i)), torch.zeros(40))
+                for i in range(3)]
+        cfg = OmegaConf.create({"optimizer": "adam", "lr": 1e-2, "weight_decay": 0.0, "precision": precision})
+        gens = [torch.Generator().manual_seed(10 + i) for i in range(3)]
+        return train_epochs(model, StackedBatches(sets, 8, gens), cfg, 3)
+
+    fp32, bf16 = fit("fp32"), fit("bf16")
+    assert bf16 == pytest.approx(fp32, rel=2e-2) and bf16[-1] < bf16[0]
+
+
+def test_precision_hashes_as_absent_at_fp32_only():
+    from sparseae_cli.records import config_hash
+    before = {"eta": 300.0, "train": {"lr": 1.0, "epochs": 5}}  # a run recorded before the option
+    assert config_hash({**before, "train": {**before["train"], "precision": "fp32"}}) == config_hash(before)
+    assert config_hash({**before, "train": {**before["train"], "precision": "bf16"}}) != config_hash(before)

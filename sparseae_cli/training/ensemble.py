@@ -35,6 +35,8 @@ class _StackedAffine(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
+        # Under train.precision=bf16 the forward ran in bfloat16, but autocast is off here.
+        grad, x = grad.to(weight.dtype), x.to(weight.dtype)
         grad_x = torch.bmm(grad, weight) if ctx.needs_input_grad[0] else None
         return grad_x, torch.bmm(grad.transpose(1, 2), x), grad.sum(1)
 

@@ -94,6 +94,22 @@ def compiled_step(optimizer: torch.optim.Optimizer) -> Callable[[], None]:
     return step
 
 
+PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}
+
+
+def mixed_precision(precision: str, device: torch.device):
+    """The autocast context of ``train.precision``: bf16 runs the products (matmuls,
+    convolutions) in bfloat16 with float32 weights and accumulation; fp32 changes nothing."""
+    dtype = PRECISIONS[precision]
+    return torch.autocast(device.type, dtype=dtype, enabled=dtype is not None)
+
+
+def as_float32(outputs: dict) -> dict:
+    """Model outputs back in float32, so the loss and the regularizers (means of small
+    activations) are computed at full precision whatever the products ran in."""
+    return {k: v.float() if torch.is_tensor(v) and v.is_floating_point() else v for k, v in outputs.items()}
+
+
 def fall_per_epoch(history: list[float], window: int) -> float:
     """Relative fall of the loss per epoch, averaged over the last ``window`` epochs (fewer
     if the history is shorter); nan for fewer than two epochs."""
@@ -133,6 +149,7 @@ def train_epochs(
     tol, window = float(cfg.get("stop_tol", 0.0)), int(cfg.get("stop_window", 10))
     optimizer = make_optimizer(model.parameters(), cfg)
     step = compiled_step(optimizer) if cfg.get("compile_optimizer", False) else optimizer.step
+    precision = cfg.get("precision", "fp32")
     history: list[float] = []
     saved = checkpoint.load() if checkpoint else None
     if saved:
@@ -156,7 +173,10 @@ def train_epochs(
     for epoch in bar:
         total = None
         for xb, yb, weight in batches.epoch():
-            outputs = model(xb)
+            with mixed_precision(precision, xb.device):
+                outputs = model(xb)
+            if precision != "fp32":
+                outputs = as_float32(outputs)
             loss, _ = model.loss(xb, yb, outputs, sample_weight=weight)
             if penalty is not None:
                 extra = penalty(outputs["code"])
