@@ -174,9 +174,7 @@ def train_epochs(
         total = None
         for xb, yb, weight in batches.epoch():
             with mixed_precision(precision, xb.device):
-                outputs = model(xb)
-            if precision != "fp32":
-                outputs = as_float32(outputs)
+                outputs = as_float32(model(xb))  # no copy for float32 outputs
             loss, _ = model.loss(xb, yb, outputs, sample_weight=weight)
             if penalty is not None:
                 extra = penalty(outputs["code"])
