@@ -22,7 +22,7 @@ from omegaconf import OmegaConf
 from sparseae_cli.datasets import DATASETS
 from sparseae_cli.metrics import METRICS, EvalInputs
 from sparseae_cli.models import MODELS, DataSpec
-from sparseae_cli.regularizers import REGULARIZERS
+from sparseae_cli.regularizers import make_penalty
 from sparseae_cli.training.constrained import ConstrainedParameters
 from sparseae_cli.training.loop import Batches, train_epochs
 
@@ -55,7 +55,7 @@ def forward_flops(model: torch.nn.Module, x: torch.Tensor) -> float:
 
     hooks = [m.register_forward_hook(count) for m in model.modules()]
     with torch.no_grad():
-        model(x)
+        model({"x": x})
     for h in hooks:
         h.remove()
     return total
@@ -69,10 +69,9 @@ def time_epoch(name: str, X: torch.Tensor, peak: float, compile_optimizer: bool,
     model = MODELS.get(name)(cfg, DataSpec(784, 10, (1, 28, 28)))
     train = OmegaConf.create({"optimizer": "adadelta", "lr": 1.0, "weight_decay": 0.0, "batch_size": 128,
                               "compile_optimizer": compile_optimizer, "precision": precision})
-    reg_cfg = OmegaConf.create({"p": 0.05, "beta": 0.001})
-    penalty = lambda code: REGULARIZERS.get("kl")(code, reg_cfg)  # noqa: E731
+    penalty = make_penalty(OmegaConf.create({"name": "kl", "p": 0.05, "beta": 0.001}))
     nonneg = ConstrainedParameters(model, "nonneg", 1.0, ["decoder.0.weight"])
-    batches = Batches(X, torch.zeros(len(X), dtype=torch.int64), 128, torch.Generator().manual_seed(0))
+    batches = Batches({"x": X}, 128, torch.Generator().manual_seed(0))
     start = time.perf_counter()
     train_epochs(model, batches, train, 1, penalty, after_step=nonneg.project)
     seconds = time.perf_counter() - start
@@ -111,12 +110,12 @@ def main() -> None:
     x_test = torch.from_numpy(data.X[data.test_index])
     with torch.no_grad():
         shallow.eval()
-        out = shallow(x_test)
+        out = shallow({"x": x_test})
     dictionary = shallow.dictionary()
     inputs = EvalInputs(code_train=None, code_test=out["code"].numpy(), y_train=None, y_test=y,
                         x_test=x_test.numpy(), reconstruction_test=out["reconstruction"].numpy(),
-                        atoms=dictionary["atoms"], decoder_bias=dictionary["bias"],
-                        decoder_activation=dictionary["activation"], image_shape=(1, 28, 28),
+                        atoms=dictionary.atoms, decoder_bias=dictionary.bias,
+                        decoder_activation=dictionary.activation, image_shape=(1, 28, 28),
                         options=OmegaConf.load(Path(__file__).resolve().parents[1] / "conf" / "eval" /
                                                "default.yaml"))
     for metric in ("dilation", "svm"):

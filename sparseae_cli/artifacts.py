@@ -10,7 +10,7 @@ import torch
 from omegaconf import OmegaConf
 
 from .errors import UsageError
-from .models import MODELS, DataSpec
+from .models import MODELS, DataSpec, Dictionary
 from .records import METRICS_FILE
 
 
@@ -49,14 +49,13 @@ class RunArtifacts:
         with np.load(self.dir / f"codes_{self._tag(tag)}.npz") as data:
             return dict(data)
 
-    def dictionary(self, tag: str | None = None) -> dict | None:
+    def dictionary(self, tag: str | None = None) -> Dictionary | None:
         path = self.dir / f"dictionary_{self._tag(tag)}.npz"
         if not path.exists():
             return None
         with np.load(path) as data:
             bias = data["bias"]
-            return {"atoms": data["atoms"], "bias": bias if bias.size else None,
-                    "activation": str(data["activation"])}
+            return Dictionary(data["atoms"], bias if bias.size else None, str(data["activation"]))
 
     def label(self) -> str:
         p = self.record["params"]

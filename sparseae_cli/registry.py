@@ -20,15 +20,24 @@ class Registry(Generic[T]):
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._items: dict[str, T] = {}
+        self._parameters: dict[str, dict] = {}
 
-    def register(self, name: str) -> Callable[[T], T]:
+    def register(self, name: str, parameters: dict | None = None) -> Callable[[T], T]:
+        """Register under ``name``; ``parameters`` are its config keys' constraints
+        (``sparseae_cli.params``), checked before any run starts."""
         def add(obj: T) -> T:
             if name in self._items:
                 raise RuntimeError(f"{self.kind} '{name}' registered twice")
             self._items[name] = obj
+            self._parameters[name] = dict(parameters or {})
             return obj
 
         return add
+
+    def parameters(self, name: str) -> dict:
+        """The parameter constraints ``name`` registered with (after checking the name exists)."""
+        self.get(name)
+        return self._parameters[name]
 
     def get(self, name: str) -> T:
         try:

@@ -7,7 +7,6 @@ leaves a file that looks complete.
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import shutil
@@ -22,15 +21,17 @@ from omegaconf import OmegaConf
 from . import preprocess, records, runtime
 from .constraints import CONSTRAINTS  # noqa: F401  (registers constraints)
 from .datasets import DATASETS
+from .errors import UsageError
 from .metrics import METRICS, EvalInputs
-from .models import MODELS, DataSpec
-from .regularizers import REGULARIZERS
+from .models import MODELS, DataSpec, FittedModel, GradientModel
+from .regularizers import make_penalty
 from .splits import Split, make_splits
 from .training.checkpoint import Checkpoint
 from .training.constrained import ConstrainedParameters
-from .training.double_descent import FitResult, fit
+from .training.context import EVALUATION
 from .training.ensemble import StackedBatches, can_stack, stack_models, unstack_into
 from .training.loop import Batches, fall_per_epoch
+from .training.schedules import FitResult, fit
 from .validation import validate_config
 
 log = logging.getLogger("sparseae")
@@ -58,11 +59,11 @@ def short_params(cfg) -> dict:
 @torch.no_grad()
 def _forward_all(model, X: torch.Tensor, batch: int = 4096) -> dict[str, np.ndarray]:
     model.eval()
-    if hasattr(model, "fit_data"):
+    if isinstance(model, FittedModel):
         batch = len(X)  # factorisations encode a whole set at once
     parts: dict[str, list] = {}
     for start in range(0, len(X), batch):
-        for key, value in model(X[start : start + batch]).items():
+        for key, value in model({"x": X[start : start + batch]}, EVALUATION).items():
             parts.setdefault(key, []).append(value.float().cpu())
     return {k: torch.cat(v).numpy() for k, v in parts.items()}
 
@@ -101,37 +102,31 @@ def _generator(split: Split) -> torch.Generator:
     return torch.Generator().manual_seed(split.seed * 1000 + split.fold)
 
 
-def _penalty(cfg):
-    """The activation-sparsity regularizer as ``code -> scalar``, or None."""
-    name = cfg.regularizer.name
-    if name == "none":
-        return None
-    return functools.partial(REGULARIZERS.get(name), cfg=cfg.regularizer)
-
-
 def train_members(cfg, data, members: list[Member], device, progress: bool,
                   checkpoint: Checkpoint | None = None) -> None:
     """Train every member: as one stacked ensemble when possible, else one by one.
 
-    Models that are not trained by gradient descent (``fit_data``, e.g. sparse NMF) are
+    Models that are not trained by gradient descent (``FittedModel``, e.g. sparse NMF) are
     fitted on their training part, or on the test part when ``model.fit_on=test``.
     """
     to = lambda a, dtype=torch.float32: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
-    if hasattr(members[0].model, "fit_data"):
+    if isinstance(members[0].model, FittedModel):
         if cfg.constraint.name != "none":
             log.info("constraint=%s does not apply to model=%s (not trained by gradient); ignored",
                      cfg.constraint.name, cfg.model.name)
         for member in members:
             member.constraint = ConstrainedParameters(member.model, "none", cfg.eta, [])
             fit_on = member.X_test if cfg.model.get("fit_on") == "test" else member.X_train
-            member.model.fit_data(to(fit_on))
+            member.model.fit(to(fit_on))
             member.result = FitResult()
         return
-    sets = [(to(m.X_train), to(data.y[m.split.train], torch.int64)) for m in members]
+    sets = [{"x": to(m.X_train), **{name: to(column, torch.int64)
+                                    for name, column in data.columns(m.split.train).items()}}
+            for m in members]
     batch = int(cfg.train.batch_size)
-    penalty = _penalty(cfg)
+    penalty = make_penalty(cfg.regularizer)
     if (cfg.train.get("ensemble", True) and len(members) > 1 and can_stack(members[0].model)
-            and StackedBatches.compatible([len(X) for X, _ in sets], batch)):
+            and StackedBatches.compatible([len(s["x"]) for s in sets], batch)):
         log.info("training %d members as one stacked ensemble", len(members))
         stacked = stack_models([m.model for m in members])
         constraint = _constraint(cfg, stacked, stacked=True)
@@ -147,9 +142,21 @@ def train_members(cfg, data, members: list[Member], device, progress: bool,
         log.info("split %d/%d (seed %d, fold %d)", i, len(members), member.split.seed,
                  member.split.fold)
         member.constraint = _constraint(cfg, member.model)
-        batches = Batches(*sets[i - 1], batch, _generator(member.split))
+        batches = Batches(sets[i - 1], batch, _generator(member.split))
         member.result = fit(member.model, batches, cfg.train, member.constraint, progress=progress,
                             penalty=penalty, checkpoint=checkpoint and checkpoint.member(_member_name(member)))
+
+
+@torch.no_grad()
+def check_outputs(cfg, model, spec: DataSpec) -> None:
+    """The regularizer's ``on`` must name an output of the model: checked on two zero rows."""
+    on = cfg.regularizer.get("on", "code")
+    if not isinstance(model, GradientModel) or cfg.regularizer.name == "none" or on == "code":
+        return
+    outputs = model.eval()({"x": torch.zeros(2, spec.n_features)}, EVALUATION)
+    if on not in outputs:
+        raise UsageError(f"regularizer.on={on} is not an output of model={cfg.model.name}; "
+                         f"choose one of: {', '.join(outputs)}")
 
 
 def _member_name(member: Member) -> str:
@@ -168,7 +175,7 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
     out_train = _forward_all(model, to(member.X_train)) if cfg.eval.get("train_codes", True) else {}
     params = member.constraint.params
     input_layer = _input_layer(model)
-    dictionary = model.dictionary() if hasattr(model, "dictionary") else {}
+    dictionary = model.dictionary()
     inputs = EvalInputs(
         code_train=out_train.get("code"), code_test=out_test["code"],
         y_train=data.y[split.train], y_test=data.y[split.test],
@@ -177,8 +184,8 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
         weights={n: p.detach().cpu().numpy() for n, p in params.items()},
         feature_names=data.feature_names,
         first_layer=input_layer if input_layer in params else None,
-        atoms=dictionary.get("atoms"), decoder_bias=dictionary.get("bias"),
-        decoder_activation=dictionary.get("activation"), image_shape=data.image_shape,
+        atoms=dictionary and dictionary.atoms, decoder_bias=dictionary and dictionary.bias,
+        decoder_activation=dictionary and dictionary.activation, image_shape=data.image_shape,
         seed=split.seed, options=cfg.eval,
     )
     metrics: dict = {"seed": split.seed, "fold": split.fold}
@@ -195,10 +202,10 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
         y_train=inputs.y_train, y_test=inputs.y_test,
         index_train=split.train, index_test=split.test,
     )
-    if dictionary:
-        np.savez_compressed(out_dir / f"dictionary_{tag}.npz", atoms=dictionary["atoms"],
-                            bias=dictionary["bias"] if dictionary["bias"] is not None else np.zeros(0),
-                            activation=np.array(dictionary["activation"]))
+    if dictionary is not None:
+        np.savez_compressed(out_dir / f"dictionary_{tag}.npz", atoms=dictionary.atoms,
+                            bias=dictionary.bias if dictionary.bias is not None else np.zeros(0),
+                            activation=np.array(dictionary.activation))
     if data.image_shape is not None and "reconstruction" in out_test:
         # A few test images and their reconstructions, for figures that must not retrain.
         np.savez_compressed(out_dir / f"examples_{tag}.npz", x=member.X_test[:N_EXAMPLES],
@@ -259,7 +266,7 @@ def run(cfg, out_dir: Path, progress: bool = False, checkpoint: Checkpoint | Non
     seeds = [cfg.seed + r for r in range(cfg.split.repeats)]
     splits = make_splits(data, cfg.split.folds, seeds)
     # Build once before training so that impossible shapes fail before any work.
-    MODELS.get(cfg.model.name)(cfg.model, spec)
+    check_outputs(cfg, MODELS.get(cfg.model.name)(cfg.model, spec), spec)
 
     resolved = OmegaConf.to_container(cfg, resolve=True)
     OmegaConf.save(OmegaConf.create(resolved), out_dir / records.CONFIG_FILE)

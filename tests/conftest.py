@@ -58,3 +58,18 @@ def assert_clean_error(result, exit_code: int, *fragments: str) -> None:
 def quick(tmp_path) -> list[str]:
     """Overrides for a fast run that writes into the test's temporary folder."""
     return ["experiment=quick", f"hydra.run.dir={tmp_path / 'run'}", f"hydra.sweep.dir={tmp_path / 'sweep'}"]
+
+
+def composed(*overrides: str):
+    """The root config composed with ``overrides``, as ``sparseae train`` would see it."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from sparseae_cli.cli import conf_dir
+
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+            return compose("config", overrides=list(overrides), return_hydra_config=False)
+    finally:
+        GlobalHydra.instance().clear()

@@ -11,9 +11,9 @@ import torch
 from sparseae_cli.models import MODELS, DataSpec
 from sparseae_cli.training.checkpoint import Checkpoint
 from sparseae_cli.training.constrained import ConstrainedParameters
-from sparseae_cli.training.double_descent import fit
 from sparseae_cli.training.ensemble import StackedBatches, stack_models
 from sparseae_cli.training.loop import Batches
+from sparseae_cli.training.schedules import fit
 
 from .conftest import assert_clean_error, run_cli
 from .test_supervised_ae import model_cfg, toy_data, train_cfg
@@ -27,7 +27,7 @@ def counting_penalty(kill_after: int | None):
     """A zero penalty that counts training steps and raises Killed after ``kill_after`` of them."""
     calls = {"n": 0}
 
-    def penalty(code):
+    def penalty(outputs, ctx):
         calls["n"] += 1
         if kill_after is not None and calls["n"] > kill_after:
             raise Killed
@@ -40,13 +40,13 @@ def one_model():
     torch.manual_seed(0)
     model = MODELS.get("supervised_ae")(model_cfg(), DataSpec(12, 3))
     X, y = toy_data(n=64)
-    return model, Batches(X, y, 16, torch.Generator().manual_seed(0)), ConstrainedParameters(
+    return model, Batches({"x": X, "y": y}, 16, torch.Generator().manual_seed(0)), ConstrainedParameters(
         model, "l11", 4.0, ["encoder.0.weight"])
 
 
 def stacked_models():
     X, y = toy_data(n=70)
-    sets = [(X[:50], y[:50]), (X[20:69], y[20:69])]
+    sets = [{"x": X[:50], "y": y[:50]}, {"x": X[20:69], "y": y[20:69]}]
     members = []
     for seed in range(2):
         torch.manual_seed(seed)

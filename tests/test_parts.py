@@ -194,11 +194,11 @@ def parts_cfg(name, **over):
 @pytest.mark.parametrize("name", ["shallow_ae", "asym_ae"])
 def test_parts_models_shapes_and_dictionary(name):
     model = MODELS.get(name)(parts_cfg(name), DataSpec(784, 10, (1, 28, 28)))
-    out = model(torch.rand(4, 784))
+    out = model({"x": torch.rand(4, 784)})
     assert out["code"].shape == (4, 7) and out["reconstruction"].shape == (4, 784)
     assert 0 <= out["code"].min() and out["code"].max() <= 1  # sigmoid codes
     d = model.dictionary()
-    assert d["atoms"].shape == (7, 784) and d["activation"] == "leaky_relu:0.1"
+    assert d.atoms.shape == (7, 784) and d.activation == "leaky_relu:0.1"
     if name == "asym_ae":
         bn = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm1d)][0]
         assert bn.momentum == 0.01 and bn.eps == 1e-3  # Keras' BatchNorm defaults
@@ -209,7 +209,7 @@ def test_asymmetric_decay_penalises_negative_weights_only():
     with torch.no_grad():
         model.decoder[0].weight.copy_(torch.tensor([[1.0, -2.0], [0.0, -1.0], [3.0, 0.5], [-0.5, 0.0]]))
     x = torch.zeros(1, 4)
-    _, parts = model.loss(x, None, model(x))
+    _, parts = model.loss({"x": x}, model({"x": x}))
     assert parts["asymmetric_decay"].item() == pytest.approx(0.5 * 2.0 * (4 + 1 + 0.25))
 
 
@@ -219,9 +219,9 @@ def test_sparse_nmf_reaches_the_sparseness_and_reconstructs():
     V = torch.tensor(rng.random((200, 6)) @ parts, dtype=torch.float32)
     cfg = OmegaConf.create({"code_size": 6, "sparseness": 0.5, "n_iter": 150, "encode_iter": 50, "seed": 0})
     model = MODELS.get("sparse_nmf")(cfg, DataSpec(36, 2))
-    model.fit_data(V)
+    model.fit(V)
     assert np.all(np.diff(model.history) <= 1e-3 * model.history[0])  # the objective never rises
-    out = model(V)
+    out = model({"x": V})
     h = out["code"]
     assert torch.all(h >= 0) and torch.all(model.W >= 0)
     np.testing.assert_allclose(sparseness(h.T).numpy(), 0.5, atol=1e-4)  # rows of H

@@ -74,4 +74,4 @@ def test_table_experiment_report_and_figures(tmp_path, data_dir):
 def test_kl_needs_a_probability(tmp_path, data_dir):
     result = run_cli("train", "model=shallow_ae", "regularizer=kl", "p=1.5", f"data_dir={data_dir}",
                      f"hydra.run.dir={tmp_path}")
-    assert_clean_error(result, 2, "0 < p < 1")
+    assert_clean_error(result, 2, "p must be > 0 and < 1")

@@ -10,9 +10,9 @@ from sparseae_cli.constraints import CONSTRAINTS
 from sparseae_cli.errors import RunFailed, UsageError
 from sparseae_cli.models import MODELS, DataSpec
 from sparseae_cli.training.constrained import ConstrainedParameters
-from sparseae_cli.training.double_descent import fit
 from sparseae_cli.training.ensemble import StackedBatches, StackedLinear, can_stack, stack_models, unstack_into
 from sparseae_cli.training.loop import Batches
+from sparseae_cli.training.schedules import fit
 
 
 def model_cfg(**over):
@@ -45,7 +45,7 @@ def test_architectures_mirror_encoder_and_latent_is_k(arch, hidden):
     enc = [m.out_features for m in model.encoder if isinstance(m, torch.nn.Linear)]
     dec = [m.out_features for m in model.decoder if isinstance(m, torch.nn.Linear)]
     assert enc == [*hidden, 3] and dec == [*reversed(hidden), 12]
-    out = model(torch.randn(5, 12))
+    out = model({"x": torch.randn(5, 12)})
     assert out["code"].shape == (5, 3) and out["reconstruction"].shape == (5, 12)
     if arch == "fair4":  # the reference FairAutoEncoder ends with tanh
         assert isinstance(model.decoder[-1], torch.nn.Tanh)
@@ -56,7 +56,7 @@ def test_loss_is_cross_entropy_plus_lambda_smooth_l1_summed():
     x, y = torch.tensor([[0.0, 2.0, -1.0, 0.5]]), torch.tensor([1])
     out = {"logits": torch.tensor([[1.0, 3.0]]), "code": None,
            "reconstruction": torch.tensor([[0.5, 0.0, -1.0, 0.0]])}
-    total, parts = model.loss(x, y, out)
+    total, parts = model.loss({"x": x, "y": y}, out)
     ce = -math.log(math.exp(3) / (math.exp(1) + math.exp(3)))
     huber = 0.5 * 0.5**2 + (2.0 - 0.5) + 0.0 + 0.5 * 0.5**2  # |d|<1: d^2/2, else |d|-1/2
     assert parts["cross_entropy"].item() == pytest.approx(ce, rel=1e-6)
@@ -75,7 +75,7 @@ def run_fit(schedule="double_descent", constraint="l11", eta=5.0, **train_over):
     model = MODELS.get("supervised_ae")(model_cfg(), DataSpec(12, 3))
     initial = {k: v.clone() for k, v in model.state_dict().items()}
     cons = ConstrainedParameters(model, constraint, eta, ["encoder.0.weight"])
-    batches = Batches(X, y, 16, torch.Generator().manual_seed(0))
+    batches = Batches({"x": X, "y": y}, 16, torch.Generator().manual_seed(0))
     result = fit(model, batches, train_cfg(schedule=schedule, **train_over), cons)
     return model, initial, result
 
@@ -132,7 +132,8 @@ def test_nan_loss_stops_the_run():
         X[3, 2] = float("nan")
         model = MODELS.get("supervised_ae")(model_cfg(), DataSpec(12, 3))
         cons = ConstrainedParameters(model, "none", 1.0, [])
-        fit(model, Batches(X, y, 16, torch.Generator().manual_seed(0)), train_cfg(schedule="plain"), cons)
+        batches = Batches({"x": X, "y": y}, 16, torch.Generator().manual_seed(0))
+        fit(model, batches, train_cfg(schedule="plain"), cons)
 
 
 def test_training_learns_a_separable_problem():
@@ -147,8 +148,8 @@ def test_loss_matches_torch_reductions_and_sums_stacked_members(reduction):
                                                         "smooth_l1_beta": 1.0, "class_weights": None}),
                                         DataSpec(12, 3))
     X, y = toy_data(n=10)
-    out = model(X)
-    total, _ = model.loss(X, y, out)
+    out = model({"x": X})
+    total, _ = model.loss({"x": X, "y": y}, out)
     expected = (torch.nn.functional.cross_entropy(out["logits"], y, reduction=reduction)
                 + 0.5 * torch.nn.functional.smooth_l1_loss(out["reconstruction"], X, reduction=reduction))
     torch.testing.assert_close(total, expected)
@@ -157,9 +158,10 @@ def test_loss_matches_torch_reductions_and_sums_stacked_members(reduction):
     ys = torch.stack([y, torch.cat([y[:9], y[:1]])])
     w = torch.ones(2, 10)
     w[1, 9] = 0
-    outs = {k: torch.stack([v, model(Xs[1])[k]]) for k, v in out.items()}
-    stacked_total, _ = model.loss(Xs, ys, outs, sample_weight=w)
-    torch.testing.assert_close(stacked_total, total + model.loss(X[:9], y[:9], model(X[:9]))[0])
+    outs = {k: torch.stack([v, model({"x": Xs[1]})[k]]) for k, v in out.items()}
+    stacked_total, _ = model.loss({"x": Xs, "y": ys, "weight": w}, outs)
+    alone = {"x": X[:9], "y": y[:9]}
+    torch.testing.assert_close(stacked_total, total + model.loss(alone, model(alone))[0])
 
 
 def test_stacked_linear_matches_each_member_and_its_gradients():
@@ -181,14 +183,14 @@ def test_stacked_linear_matches_each_member_and_its_gradients():
 @pytest.mark.parametrize("schedule", ["double_descent", "projected_gradient"])
 def test_stacked_ensemble_follows_the_same_trajectory_as_separate_runs(schedule):
     X, y = toy_data(n=70)
-    sets = [(X[:50], y[:50]), (X[20:69], y[20:69]), (X[5:57], y[5:57])]  # 50, 49, 52: 7 batches each
+    sets = [{"x": X[a:b], "y": y[a:b]} for a, b in [(0, 50), (20, 69), (5, 57)]]  # 50, 49, 52: 7 batches each
     cfg = train_cfg(schedule=schedule, epochs=4, epochs_phase2=3, batch_size=8)
     alone = []
-    for seed, (Xe, ye) in enumerate(sets):
+    for seed, columns in enumerate(sets):
         torch.manual_seed(seed)
         model = MODELS.get("supervised_ae")(model_cfg(), DataSpec(12, 3))
         cons = ConstrainedParameters(model, "l11", 4.0, ["encoder.0.weight"])
-        res = fit(model, Batches(Xe, ye, 8, torch.Generator().manual_seed(seed)), cfg, cons)
+        res = fit(model, Batches(columns, 8, torch.Generator().manual_seed(seed)), cfg, cons)
         alone.append((model, res))
     members = []
     for seed in range(3):

@@ -6,8 +6,10 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
+from sparseae_cli.models import GradientModel
 from sparseae_cli.runner import budget_used
-from sparseae_cli.training.loop import Batches, fall_per_epoch, has_converged, make_optimizer, train_epochs
+from sparseae_cli.training.loop import Batches, fall_per_epoch, has_converged, train_epochs
+from sparseae_cli.training.optimizers import make_optimizer
 
 
 @pytest.mark.parametrize("history, tol, window, expected", [
@@ -23,18 +25,18 @@ def test_has_converged_by_hand(history, tol, window, expected):
     assert has_converged(history, tol, window) is expected
 
 
-class Mean(torch.nn.Module):
+class Mean(GradientModel):
     """Fits a constant to the data: the loss converges to the data's variance."""
 
     def __init__(self):
         super().__init__()
         self.c = torch.nn.Parameter(torch.zeros(3))
 
-    def forward(self, x):
-        return {"code": self.c.expand_as(x)}
+    def forward(self, batch, ctx=None):
+        return {"code": self.c.expand_as(batch["x"])}
 
-    def loss(self, x, y, outputs, sample_weight=None):
-        return ((x - outputs["code"]) ** 2).mean(), {}
+    def loss(self, batch, outputs, ctx=None):
+        return ((batch["x"] - outputs["code"]) ** 2).mean(), {}
 
 
 def fit_mean(stop_tol):
@@ -42,7 +44,7 @@ def fit_mean(stop_tol):
     cfg = OmegaConf.create({"optimizer": "sgd", "lr": 0.1, "weight_decay": 0.0,
                             "stop_tol": stop_tol, "stop_window": 5})
     model = Mean()
-    history = train_epochs(model, Batches(X, torch.zeros(64), 64, torch.Generator()), cfg, 200)
+    history = train_epochs(model, Batches({"x": X}, 64, torch.Generator()), cfg, 200)
     return model, history, X
 
 
@@ -138,22 +140,22 @@ def fit_small_net(compile_optimizer: bool):
     torch.manual_seed(0)
     X = torch.rand(96, 20, generator=torch.Generator().manual_seed(1))
 
-    class Net(torch.nn.Module):
+    class Net(GradientModel):
         def __init__(self):
             super().__init__()
             self.enc, self.dec = torch.nn.Linear(20, 6), torch.nn.Linear(6, 20)
 
-        def forward(self, x):
-            code = torch.sigmoid(self.enc(x))
+        def forward(self, batch, ctx=None):
+            code = torch.sigmoid(self.enc(batch["x"]))
             return {"code": code, "reconstruction": self.dec(code)}
 
-        def loss(self, x, y, outputs, sample_weight=None):
-            return ((x - outputs["reconstruction"]) ** 2).mean(), {}
+        def loss(self, batch, outputs, ctx=None):
+            return ((batch["x"] - outputs["reconstruction"]) ** 2).mean(), {}
 
     model = Net()
     cfg = OmegaConf.create({"optimizer": "adadelta", "lr": 1.0, "weight_decay": 0.0,
                             "compile_optimizer": compile_optimizer})
-    history = train_epochs(model, Batches(X, torch.zeros(96), 16, torch.Generator().manual_seed(2)), cfg, 4)
+    history = train_epochs(model, Batches({"x": X}, 16, torch.Generator().manual_seed(2)), cfg, 4)
     return model, history
 
 
@@ -208,12 +210,12 @@ def fit_asym_ae(precision: str, record_dtypes: list | None = None):
     X = torch.rand(64, 784, generator=torch.Generator().manual_seed(1))
     seen = []
 
-    def penalty(code):
-        seen.append(code.dtype)
-        return 0.1 * code.mean()
+    def penalty(outputs, ctx):
+        seen.append(outputs["code"].dtype)
+        return 0.1 * outputs["code"].mean()
 
     train = OmegaConf.create({"optimizer": "adadelta", "lr": 1.0, "weight_decay": 0.0, "precision": precision})
-    batches = Batches(X, torch.zeros(64), 16, torch.Generator().manual_seed(2))
+    batches = Batches({"x": X}, 16, torch.Generator().manual_seed(2))
     history = train_epochs(model, batches, train, 3, penalty=penalty)
     assert set(seen) == {torch.float32}  # regularizers always see float32 codes
     return model, history
@@ -242,20 +244,19 @@ def test_bf16_trains_the_stacked_ensemble():
         members = [torch.nn.Sequential(torch.nn.Linear(12, 5), torch.nn.ReLU(), torch.nn.Linear(5, 12))
                    for _ in range(3)]
 
-        class AE(torch.nn.Module):
+        class AE(GradientModel):
             def __init__(self, net):
                 super().__init__()
                 self.net = net
 
-            def forward(self, x):
-                return {"code": x, "reconstruction": self.net(x)}
+            def forward(self, batch, ctx=None):
+                return {"code": batch["x"], "reconstruction": self.net(batch["x"])}
 
-            def loss(self, x, y, outputs, sample_weight=None):
-                return ((x - outputs["reconstruction"]) ** 2).mean(-1).mean(-1).sum(), {}
+            def loss(self, batch, outputs, ctx=None):
+                return ((batch["x"] - outputs["reconstruction"]) ** 2).mean(-1).mean(-1).sum(), {}
 
         model = AE(stack_models(members))
-        sets = [(torch.rand(40, 12, generator=torch.Generator().manual_seed(i)), torch.zeros(40))
-                for i in range(3)]
+        sets = [{"x": torch.rand(40, 12, generator=torch.Generator().manual_seed(i))} for i in range(3)]
         cfg = OmegaConf.create({"optimizer": "adam", "lr": 1e-2, "weight_decay": 0.0, "precision": precision})
         gens = [torch.Generator().manual_seed(10 + i) for i in range(3)]
         return train_epochs(model, StackedBatches(sets, 8, gens), cfg, 3)

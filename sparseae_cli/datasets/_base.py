@@ -12,7 +12,10 @@ class Dataset:
     """Features, labels and metadata.
 
     ``test_index`` holds the official test split of image sets; when it is None the
-    runner uses stratified k-fold cross-validation (omics and tabular sets).
+    runner uses stratified k-fold cross-validation (omics and tabular sets). ``groups``
+    is an optional per-row integer label of the batch or sample each row came from (single-
+    cell runs, flow-cytometry files): subsets and splits carry it, and training batches hold
+    it as ``group``.
     """
 
     name: str
@@ -24,12 +27,17 @@ class Dataset:
     test_index: np.ndarray | None = None
     kind: str = "tabular"  # "image", "omics" or "tabular": selects the preprocessing
     source: list[str] = field(default_factory=list)  # files read, for the run record
+    groups: np.ndarray | None = None  # (n,) int64 sample of origin, or None
 
     def __post_init__(self) -> None:
         self.X = np.ascontiguousarray(self.X, dtype=np.float32)
         self.y = np.asarray(self.y, dtype=np.int64)
         if self.X.ndim != 2 or len(self.X) != len(self.y):
             raise ValueError(f"{self.name}: X must be (n, d) with n labels")
+        if self.groups is not None:
+            self.groups = np.asarray(self.groups, dtype=np.int64)
+            if self.groups.shape != self.y.shape:
+                raise ValueError(f"{self.name}: groups must hold one label per row")
 
     @property
     def n_classes(self) -> int:
@@ -51,4 +59,13 @@ class Dataset:
             is_test[self.test_index] = True
             test_index = np.nonzero(is_test[keep])[0]
         return Dataset(self.name, self.X[keep], self.y[keep], self.class_names,
-                       self.feature_names, self.image_shape, test_index, self.kind, self.source)
+                       self.feature_names, self.image_shape, test_index, self.kind, self.source,
+                       None if self.groups is None else self.groups[keep])
+
+    def columns(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """The named per-row arrays of ``rows`` other than the features: ``y``, and ``group``
+        when the dataset has groups (training batches carry them by these names)."""
+        named = {"y": self.y[rows]}
+        if self.groups is not None:
+            named["group"] = self.groups[rows]
+        return named

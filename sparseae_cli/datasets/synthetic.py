@@ -8,11 +8,16 @@ simply the first columns, and their indices are named ``inf_*``.
 import numpy as np
 from sklearn.datasets import make_classification
 
+from ..params import POSITIVE, POSITIVE_INT, Interval
 from . import DATASETS
 from ._base import Dataset
 
+PARAMETERS = {"n_samples": POSITIVE_INT, "n_features": POSITIVE_INT, "n_informative": POSITIVE_INT,
+              "n_classes": Interval(int, 2, meaning="a classification needs two classes"),
+              "class_sep": POSITIVE, "generator_seed": Interval(int, 0, 2**32 - 1)}
 
-@DATASETS.register("synthetic")
+
+@DATASETS.register("synthetic", PARAMETERS)
 def load_synthetic(cfg, data_dir) -> Dataset:
     n_features = int(cfg.n_features)
     n_informative = int(cfg.n_informative)

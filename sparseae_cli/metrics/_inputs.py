@@ -25,7 +25,7 @@ class EvalInputs:
     # Dictionary models (one-layer decoder): atoms (k x features), bias, output activation.
     atoms: np.ndarray | None = None
     decoder_bias: np.ndarray | None = None
-    decoder_activation: str | None = None  # "identity" or "leaky_relu:<slope>"
+    decoder_activation: str | None = None  # a name in sparseae_cli.activations
     image_shape: tuple | None = None
     seed: int = 0
     options: Any = None  # the eval config (metric settings)

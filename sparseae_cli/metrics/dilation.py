@@ -12,6 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..activations import activate
 from . import METRICS, EvalInputs
 
 
@@ -23,15 +24,6 @@ def dilate_cross(images: torch.Tensor) -> torch.Tensor:
     up, down = padded[..., :-2, 1:-1], padded[..., 2:, 1:-1]
     left, right = padded[..., 1:-1, :-2], padded[..., 1:-1, 2:]
     return torch.stack([centre, up, down, left, right]).amax(dim=0)
-
-
-def activate(z: torch.Tensor, name: str | None) -> torch.Tensor:
-    if not name or name == "identity":
-        return z
-    kind, _, slope = name.partition(":")
-    if kind == "leaky_relu":
-        return F.leaky_relu(z, float(slope))
-    raise ValueError(f"unknown decoder activation '{name}'")
 
 
 def _as_images(flat: torch.Tensor, shape) -> torch.Tensor:

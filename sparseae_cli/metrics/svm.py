@@ -17,6 +17,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedShuffleSplit, train_
 from sklearn.svm import LinearSVC
 
 from .. import linear_svm
+from ..params import POSITIVE_INT, Options
 from . import METRICS, EvalInputs
 
 DEFAULTS = {"n_c": 30, "c_min_log10": -2, "c_max_log10": 3, "select_splits": 15,
@@ -89,7 +90,11 @@ def svm_protocol(codes: np.ndarray, labels: np.ndarray, seed: int = 0, **options
 MIN_PER_CLASS = 20  # below this the 5% scoring splits cannot hold every class
 
 
-@METRICS.register("svm")
+PARAMETERS = {"svm.n_c": POSITIVE_INT, "svm.select_splits": POSITIVE_INT, "svm.score_splits": POSITIVE_INT,
+              "svm.solver": Options(("batched", "liblinear"))}
+
+
+@METRICS.register("svm", PARAMETERS)
 def svm_accuracy(inputs: EvalInputs) -> dict:
     _, counts = np.unique(inputs.y_test, return_counts=True)
     options = dict(inputs.options.get("svm", {})) if inputs.options is not None else {}

@@ -1,15 +1,17 @@
-"""Models: each module registers a builder ``build(cfg, spec) -> nn.Module``.
+"""Models: each module registers a builder ``build(cfg, spec) -> GradientModel | FittedModel``
+with its parameter constraints: ``@MODELS.register(name, PARAMETERS)``.
 
-Every model exposes ``encode(x)``, ``decode(z)``, ``forward(x) -> dict`` and
-``loss(x, y, outputs) -> (total, parts)``, so training, metrics and reports never
-need to know which family produced the codes.
+The protocol every model implements (forward/loss/after_step/dictionary/sample, or
+fit/encode/decode) is in ``base``, so training, metrics and reports never need to know
+which family produced the codes.
 """
 
 from ..registry import Registry, load_plugins
 from ._spec import DataSpec
+from .base import Dictionary, FittedModel, GradientModel
 
 MODELS: Registry = Registry("model")
 
-__all__ = ["MODELS", "DataSpec"]
+__all__ = ["MODELS", "DataSpec", "Dictionary", "FittedModel", "GradientModel"]
 
 load_plugins(__name__)

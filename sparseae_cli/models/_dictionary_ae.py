@@ -12,7 +12,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..params import NON_NEGATIVE, POSITIVE_INT
+from .base import Dictionary, GradientModel, batch_mean
+
 NEGATIVE_SLOPE = 0.1
+DECODER_ACTIVATION = "leaky_relu:0.1"  # its name in sparseae_cli.activations
+PARAMETERS = {"code_size": POSITIVE_INT, "decay_alpha": NON_NEGATIVE, "decay_lambda": NON_NEGATIVE}
 
 
 def glorot_(module: nn.Module) -> None:
@@ -22,7 +27,7 @@ def glorot_(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-class DictionaryAE(nn.Module):
+class DictionaryAE(GradientModel):
     def __init__(self, encoder: nn.Module, n_code: int, n_features: int,
                  decay_alpha: float = 0.0, decay_lambda: float = 0.0) -> None:
         super().__init__()
@@ -38,14 +43,13 @@ class DictionaryAE(nn.Module):
     def decode(self, h: torch.Tensor) -> torch.Tensor:
         return self.decoder(h)
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        h = self.encode(x)
+    def forward(self, batch, ctx=None) -> dict[str, torch.Tensor]:
+        h = self.encode(batch["x"])
         return {"code": h, "reconstruction": self.decode(h)}
 
-    def loss(self, x, y, outputs, sample_weight=None):
-        per_sample = F.mse_loss(outputs["reconstruction"], x, reduction="none").mean(-1)
-        w = torch.ones_like(per_sample) if sample_weight is None else sample_weight
-        mse = ((w * per_sample).sum(-1) / w.sum(-1)).sum()
+    def loss(self, batch, outputs, ctx=None):
+        per_sample = F.mse_loss(outputs["reconstruction"], batch["x"], reduction="none").mean(-1)
+        mse = batch_mean(per_sample, batch)
         parts = {"mse": mse}
         total = mse
         if self.decay_lambda > 0:
@@ -55,9 +59,8 @@ class DictionaryAE(nn.Module):
             total = total + parts["asymmetric_decay"]
         return total, parts
 
-    def dictionary(self) -> dict:
+    def dictionary(self) -> Dictionary:
         """Atoms (k x features), decoder bias and output activation, for the dilation metric."""
         layer = self.decoder[0]
-        return {"atoms": layer.weight.detach().T.cpu().numpy(),
-                "bias": layer.bias.detach().cpu().numpy(),
-                "activation": f"leaky_relu:{NEGATIVE_SLOPE}"}
+        return Dictionary(layer.weight.detach().T.cpu().numpy(), layer.bias.detach().cpu().numpy(),
+                          DECODER_ACTIVATION)

@@ -11,7 +11,7 @@ from torch import nn
 
 from ..errors import UsageError
 from . import MODELS, DataSpec
-from ._dictionary_ae import NEGATIVE_SLOPE, DictionaryAE
+from ._dictionary_ae import NEGATIVE_SLOPE, PARAMETERS, DictionaryAE
 
 BN = {"momentum": 0.01, "eps": 1e-3}
 
@@ -28,7 +28,7 @@ def conv_encoder(channels: int, height: int, width: int, k: int) -> nn.Sequentia
     )
 
 
-@MODELS.register("asym_ae")
+@MODELS.register("asym_ae", PARAMETERS)
 def build_asym_ae(cfg, spec: DataSpec) -> DictionaryAE:
     if spec.image_shape is None or len(spec.image_shape) != 3:
         raise UsageError("model=asym_ae needs image data (a dataset with an image shape), "

@@ -3,10 +3,10 @@
 from torch import nn
 
 from . import MODELS, DataSpec
-from ._dictionary_ae import DictionaryAE
+from ._dictionary_ae import PARAMETERS, DictionaryAE
 
 
-@MODELS.register("shallow_ae")
+@MODELS.register("shallow_ae", PARAMETERS)
 def build_shallow_ae(cfg, spec: DataSpec) -> DictionaryAE:
     k = int(cfg.code_size)
     encoder = nn.Sequential(nn.Linear(spec.n_features, k), nn.Sigmoid())

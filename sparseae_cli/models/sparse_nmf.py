@@ -4,21 +4,22 @@ V (features x samples) ~ W H. Each row of H (one component across all samples: H
 "lifetime" sparseness) is kept at sparseness ``sparseness`` with unit l2 norm by
 projected gradient with backtracking; W, unconstrained, follows Lee & Seung's
 multiplicative update. Atoms are the columns of W. Not trained by gradient descent on
-a loss: ``fit_data`` learns W (and H), ``encode`` solves for H with W fixed.
+a loss: ``fit`` learns W (and H), ``encode`` solves for H with W fixed.
 """
 
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 from ..hoyer import l1_for_sparseness, project_sparseness
+from ..params import POSITIVE_INT, Interval, Options
 from . import MODELS, DataSpec
+from .base import Dictionary, FittedModel
 
 TINY = 1e-9
 
 
-class SparseNMF(nn.Module):
+class SparseNMF(FittedModel):
     def __init__(self, n_features: int, k: int, level: float, n_iter: int, encode_iter: int,
                  seed: int) -> None:
         super().__init__()
@@ -48,7 +49,7 @@ class SparseNMF(nn.Module):
         return H, step
 
     @torch.no_grad()
-    def fit_data(self, X: torch.Tensor) -> None:
+    def fit(self, X: torch.Tensor) -> None:
         # float64: in float32 the projection's rounding (unit-norm rows of 10,000 samples)
         # outweighs the small steps the backtracking needs, and H stops moving.
         V = X.T.to(torch.float64)  # features x samples
@@ -85,15 +86,20 @@ class SparseNMF(nn.Module):
     def decode(self, h: torch.Tensor) -> torch.Tensor:
         return h @ self.W.T
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        h = self.encode(x)
-        return {"code": h, "reconstruction": self.decode(h)}
-
-    def dictionary(self) -> dict:
-        return {"atoms": self.W.T.cpu().numpy(), "bias": None, "activation": "identity"}
+    def dictionary(self) -> Dictionary:
+        return Dictionary(self.W.T.cpu().numpy(), None, "identity")
 
 
-@MODELS.register("sparse_nmf")
+PARAMETERS = {
+    "code_size": POSITIVE_INT,
+    "sparseness": Interval(float, 0, 1, closed="neither", meaning="Hoyer's sparseness of each row of H"),
+    "n_iter": POSITIVE_INT,
+    "encode_iter": Interval(int, 0, None),
+    "fit_on": Options(("train", "test")),
+}
+
+
+@MODELS.register("sparse_nmf", PARAMETERS)
 def build_sparse_nmf(cfg, spec: DataSpec) -> SparseNMF:
     return SparseNMF(spec.n_features, int(cfg.code_size), float(cfg.sparseness), int(cfg.n_iter),
                      int(cfg.encode_iter), int(cfg.get("seed", 0)))

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from ..errors import UsageError
+from ..params import NON_NEGATIVE, POSITIVE, POSITIVE_INT, Optional, Options
 from . import MODELS, DataSpec
-from ._layers import mlp
+from ._layers import ACTIVATIONS, mlp
+from .base import GradientModel, batch_mean, batch_sum, padding_weight
 
 # Hidden sizes per architecture (encoder side; the decoder mirrors it).
 ARCHITECTURES = {
@@ -26,7 +27,7 @@ ARCHITECTURES = {
 DEFAULT_OUTPUT = {"netbio": "identity", "lenet": "identity", "fair4": "tanh"}
 
 
-class SupervisedAE(nn.Module):
+class SupervisedAE(GradientModel):
     def __init__(self, n_features: int, n_classes: int, hidden: list[int], activation: str,
                  output_activation: str, lam: float, reduction: str, recon: str,
                  smooth_l1_beta: float, class_weights: list[float] | None) -> None:
@@ -46,17 +47,17 @@ class SupervisedAE(nn.Module):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(z)
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        z = self.encode(x)
+    def forward(self, batch, ctx=None) -> dict[str, torch.Tensor]:
+        z = self.encode(batch["x"])
         return {"code": z, "logits": z, "reconstruction": self.decode(z)}
 
-    def loss(self, x, y, outputs, sample_weight=None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def loss(self, batch, outputs, ctx=None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Loss of a batch; leading dimensions before the batch one (stacked models) are summed.
 
-        ``sample_weight`` (same shape as ``y``) lets a stacked ensemble pad ragged batches with
-        zero-weight samples; ``mean`` divides by the weight of each model's batch.
+        A stacked ensemble pads ragged batches with zero-weight rows (``batch["weight"]``);
+        ``mean`` divides by the weight of each model's batch.
         """
-        logits = outputs["logits"]
+        x, y, logits = batch["x"], batch["y"], outputs["logits"]
         ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
                              weight=self.class_weights, reduction="none").reshape(y.shape)
         if self.recon == "smooth_l1":
@@ -65,32 +66,36 @@ class SupervisedAE(nn.Module):
         else:
             rec = F.mse_loss(outputs["reconstruction"], x, reduction="none")
         rec = rec.sum(-1)
-        w = torch.ones_like(ce) if sample_weight is None else sample_weight
         if self.reduction == "sum":
-            ce_total, rec_total = (w * ce).sum(), (w * rec).sum()
+            ce_total, rec_total = batch_sum(ce, batch), batch_sum(rec, batch)
         else:
+            w = padding_weight(ce, batch)
             ce_weight = w if self.class_weights is None else w * self.class_weights[y]
-            ce_total = ((w * ce).sum(-1) / ce_weight.sum(-1)).sum()
-            rec_total = ((w * rec).sum(-1) / (w.sum(-1) * x.shape[-1])).sum()
+            ce_total = batch_mean(ce, batch, row_weight=ce_weight)
+            rec_total = batch_mean(rec, batch, per_row=x.shape[-1])
         return ce_total + self.lam * rec_total, {"cross_entropy": ce_total, "reconstruction": rec_total}
 
 
-@MODELS.register("supervised_ae")
+PARAMETERS = {
+    "arch": Options(tuple(ARCHITECTURES)),
+    "hidden": POSITIVE_INT,
+    "activation": Options(tuple(ACTIVATIONS)),
+    "output_activation": Optional(Options(tuple(ACTIVATIONS))),
+    "lam": NON_NEGATIVE.means("the reconstruction weight"),
+    "loss.reduction": Options(("sum", "mean")),
+    "loss.recon": Options(("smooth_l1", "mse")),
+    "loss.smooth_l1_beta": POSITIVE,
+}
+
+
+@MODELS.register("supervised_ae", PARAMETERS)
 def build_supervised_ae(cfg, spec: DataSpec) -> SupervisedAE:
-    if cfg.arch not in ARCHITECTURES:
-        raise UsageError(
-            f"unknown model.arch '{cfg.arch}'; choose one of: {', '.join(ARCHITECTURES)}"
-        )
     latent = cfg.get("latent_dim")
     if latent is not None and int(latent) != spec.n_classes:
         raise UsageError(
             f"model.latent_dim={latent} but the supervised AE's latent is the {spec.n_classes} "
             f"class logits; set model.latent_dim=null (or {spec.n_classes})"
         )
-    if cfg.loss.reduction not in ("sum", "mean"):
-        raise UsageError(f"model.loss.reduction must be 'sum' or 'mean', got '{cfg.loss.reduction}'")
-    if cfg.loss.recon not in ("smooth_l1", "mse"):
-        raise UsageError(f"model.loss.recon must be 'smooth_l1' or 'mse', got '{cfg.loss.recon}'")
     weights = cfg.loss.get("class_weights")
     if weights is not None and len(weights) != spec.n_classes:
         raise UsageError(

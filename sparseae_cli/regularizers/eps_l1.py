@@ -2,10 +2,10 @@
 
 import torch
 
-from . import REGULARIZERS
+from . import REGULARIZERS, TARGET
 
 
-@REGULARIZERS.register("eps_l1")
-def eps_l1_penalty(code: torch.Tensor, cfg) -> torch.Tensor:
+@REGULARIZERS.register("eps_l1", TARGET)
+def eps_l1_penalty(code: torch.Tensor, cfg, ctx=None) -> torch.Tensor:
     t = code.mean(dim=-2)
     return float(cfg.beta) * torch.sqrt((float(cfg.p) - t) ** 2 + float(cfg.eps)).sum()

@@ -5,11 +5,11 @@ Needs codes in (0, 1), e.g. a sigmoid encoder."""
 
 import torch
 
-from . import REGULARIZERS
+from . import PROBABILITY_TARGET, REGULARIZERS
 
 
-@REGULARIZERS.register("kl")
-def kl_penalty(code: torch.Tensor, cfg) -> torch.Tensor:
+@REGULARIZERS.register("kl", PROBABILITY_TARGET)
+def kl_penalty(code: torch.Tensor, cfg, ctx=None) -> torch.Tensor:
     p = float(cfg.p)
     t = code.mean(dim=-2).clamp(1e-7, 1 - 1e-7)
     terms = p * torch.log(p / t) + (1 - p) * torch.log((1 - p) / (1 - t))

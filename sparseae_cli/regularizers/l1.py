@@ -2,9 +2,9 @@
 
 import torch
 
-from . import REGULARIZERS
+from . import REGULARIZERS, STRENGTH
 
 
-@REGULARIZERS.register("l1")
-def l1_penalty(code: torch.Tensor, cfg) -> torch.Tensor:
+@REGULARIZERS.register("l1", STRENGTH)
+def l1_penalty(code: torch.Tensor, cfg, ctx=None) -> torch.Tensor:
     return float(cfg.beta) * code.abs().sum(dim=-1).mean(dim=-1).sum()

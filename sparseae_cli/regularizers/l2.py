@@ -3,10 +3,10 @@ S = (p - t_j)^2."""
 
 import torch
 
-from . import REGULARIZERS
+from . import REGULARIZERS, TARGET
 
 
-@REGULARIZERS.register("l2")
-def l2_penalty(code: torch.Tensor, cfg) -> torch.Tensor:
+@REGULARIZERS.register("l2", TARGET)
+def l2_penalty(code: torch.Tensor, cfg, ctx=None) -> torch.Tensor:
     t = code.mean(dim=-2)
     return float(cfg.beta) * ((float(cfg.p) - t) ** 2).sum()

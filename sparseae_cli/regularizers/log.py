@@ -2,10 +2,10 @@
 
 import torch
 
-from . import REGULARIZERS
+from . import REGULARIZERS, TARGET
 
 
-@REGULARIZERS.register("log")
-def log_penalty(code: torch.Tensor, cfg) -> torch.Tensor:
+@REGULARIZERS.register("log", TARGET)
+def log_penalty(code: torch.Tensor, cfg, ctx=None) -> torch.Tensor:
     t = code.mean(dim=-2)
     return float(cfg.beta) * torch.log1p((float(cfg.p) - t) ** 2).sum()

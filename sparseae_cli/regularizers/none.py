@@ -4,5 +4,5 @@ from . import REGULARIZERS
 
 
 @REGULARIZERS.register("none")
-def no_penalty(code, cfg):
+def no_penalty(code, cfg, ctx=None):
     return None

@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..activations import activate
 from ..errors import UsageError
-from ..metrics.dilation import activate, dilate_cross
+from ..metrics.dilation import dilate_cross
+from ..models import Dictionary
 from .figures import _pyplot, _save, image_grid
 
 N_IMAGES = 10
@@ -22,12 +24,12 @@ def _dilate(flat: np.ndarray, shape) -> np.ndarray:
     return dilate_cross(torch.as_tensor(flat).reshape(len(flat), *shape)).reshape(len(flat), -1).numpy()
 
 
-def max_approximations(examples: dict, dictionary: dict, shape) -> np.ndarray:
-    atoms = _dilate(dictionary["atoms"], shape)
+def max_approximations(examples: dict, dictionary: Dictionary, shape) -> np.ndarray:
+    atoms = _dilate(dictionary.atoms, shape)
     z = torch.as_tensor(examples["code"] @ atoms)
-    if dictionary["bias"] is not None:
-        z = z + torch.as_tensor(dictionary["bias"])
-    return activate(z, dictionary["activation"]).numpy()
+    if dictionary.bias is not None:
+        z = z + torch.as_tensor(dictionary.bias)
+    return activate(z, dictionary.activation).numpy()
 
 
 def model_figures(runs, out: Path) -> list[Path]:
@@ -47,7 +49,7 @@ def model_figures(runs, out: Path) -> list[Path]:
     written += image_grid(np.stack([dilated, *approx]), shape, out / "parts_max_approximations",
                           ["dilated input", *labels], "Max-approximations to dilation by the 3x3 cross")
     for run, d in zip(runs, dictionaries):
-        atoms = d["atoms"][:50]
+        atoms = d.atoms[:50]
         span = atoms.max(1, keepdims=True) - atoms.min(1, keepdims=True)
         scaled = (atoms - atoms.min(1, keepdims=True)) / np.where(span > 0, span, 1)
         written += image_grid(scaled.reshape(5, 10, -1), shape, out / f"parts_atoms_{run.dir.name}",

@@ -6,7 +6,9 @@ a cross-validation run are trained at once: every ``nn.Linear`` becomes a
 layer. Each member sees exactly the batches it would see alone (same generator, same
 permutations); ragged last batches are padded with zero-weight samples. The summed
 loss gives every member its own gradient, and Adam is element-wise, so the ensemble
-follows the same trajectory as E separate runs, up to float rounding.
+follows the same trajectory as E separate runs, up to float rounding. Every member's
+random draws come from its own generator (``TrainingContext``), so stochastic models
+stack too. A model opts out with ``stackable = False``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import copy
 
 import torch
 from torch import nn
+
+from ..models.base import GradientModel
+from .context import TrainingContext
 
 SUPPORTED = (nn.Linear, nn.Sequential, nn.ReLU, nn.Tanh, nn.SiLU, nn.GELU, nn.ELU, nn.Sigmoid,
              nn.Identity)
@@ -25,12 +30,20 @@ class _StackedAffine(torch.autograd.Function):
 
     Autograd's own backward of baddbmm(b, x, W^T) yields the weight gradient transposed,
     then copies it into W's layout; at batch 8 that copy costs as much as the products.
+    New-style (``setup_context``, generated vmap rule) so that torch.func's jacrev, vjp and
+    vmap work on stacked models (input Jacobians of contractive penalties).
     """
 
+    generate_vmap_rule = True
+
     @staticmethod
-    def forward(ctx, x, weight, bias):
-        ctx.save_for_backward(x, weight)
+    def forward(x, weight, bias):
         return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        x, weight, _ = inputs
+        ctx.save_for_backward(x, weight)
 
     @staticmethod
     def backward(ctx, grad):
@@ -54,8 +67,9 @@ class StackedLinear(nn.Module):
 
 
 def can_stack(model: nn.Module) -> bool:
-    """Only MLPs of Linear layers (with bias) and element-wise activations are stacked."""
-    return all(
+    """Only gradient models that allow it (``stackable``) made of Linear layers (with bias)
+    and element-wise activations are stacked."""
+    return isinstance(model, GradientModel) and model.stackable and all(
         isinstance(m, SUPPORTED) and (not isinstance(m, nn.Linear) or m.bias is not None)
         for name, m in model.named_modules() if name
     )
@@ -82,26 +96,26 @@ def unstack_into(stacked: nn.Module, models: list[nn.Module]) -> None:
 
 
 class StackedBatches:
-    """The mini-batches of E training sets, member e drawing from its own generator.
+    """The mini-batches of E training sets (named columns, as ``loop.Batches``), member e
+    drawing its batch order and its noise from its own generator.
 
     Every member must have the same number of batches per epoch (CV folds of one data
-    set differ by at most a sample, so they do); shorter batches are padded with
-    zero-weight samples.
+    set differ by at most a sample, so they do); shorter batches are padded at their end
+    with zero-weight rows (the batch's ``weight``).
     """
 
-    def __init__(self, sets: list[tuple[torch.Tensor, torch.Tensor]], batch_size: int,
+    def __init__(self, sets: list[dict[str, torch.Tensor]], batch_size: int,
                  generators: list[torch.Generator]) -> None:
-        self.sizes = [len(X) for X, _ in sets]
+        self.sizes = [len(columns["x"]) for columns in sets]
         self.batch_size = batch_size
         self.generators = generators
         n_max = max(self.sizes)
-        d = sets[0][0].shape[1]
-        device = sets[0][0].device
-        self.X = torch.zeros(len(sets), n_max, d, device=device)
-        self.y = torch.zeros(len(sets), n_max, dtype=torch.int64, device=device)
-        for e, (X, y) in enumerate(sets):
-            self.X[e, : len(X)] = X
-            self.y[e, : len(y)] = y
+        self.columns = {}
+        for name, first in sets[0].items():
+            stacked = torch.zeros(len(sets), n_max, *first.shape[1:], dtype=first.dtype, device=first.device)
+            for e, columns in enumerate(sets):
+                stacked[e, : len(columns[name])] = columns[name]
+            self.columns[name] = stacked
 
     @staticmethod
     def compatible(sizes: list[int], batch_size: int) -> bool:
@@ -117,9 +131,9 @@ class StackedBatches:
         for g, member_state in zip(self.generators, state):
             g.set_state(member_state.clone())
 
-    def epoch(self):
-        E, n_max = self.y.shape
-        device = self.X.device
+    def epoch(self, number: int = 0):
+        E = len(self.sizes)
+        device = self.columns["x"].device
         order = torch.zeros(E, len(self) * self.batch_size, dtype=torch.int64)
         valid = torch.zeros(E, len(self) * self.batch_size)
         for e, (n, g) in enumerate(zip(self.sizes, self.generators)):
@@ -127,7 +141,9 @@ class StackedBatches:
             valid[e, :n] = 1.0
         order, valid = order.to(device), valid.to(device)
         rows = torch.arange(E, device=device)[:, None]
-        for start in range(0, order.shape[1], self.batch_size):
+        for i, start in enumerate(range(0, order.shape[1], self.batch_size)):
             idx = order[:, start : start + self.batch_size]
-            weight = valid[:, start : start + self.batch_size]
-            yield self.X[rows, idx], self.y[rows, idx], weight
+            batch = {name: column[rows, idx] for name, column in self.columns.items()}
+            batch["weight"] = valid[:, start : start + self.batch_size]
+            real = tuple(max(0, min(self.batch_size, n - start)) for n in self.sizes)
+            yield batch, TrainingContext(tuple(self.generators), real, number, number * len(self) + i)

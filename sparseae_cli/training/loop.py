@@ -11,21 +11,29 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from ..errors import RunFailed, UsageError
+from ..errors import RunFailed
 from .checkpoint import Checkpoint
+from .context import TrainingContext
+from .optimizers import make_optimizer
 
 log = logging.getLogger("sparseae")
 
 
 class Batches:
-    """Mini-batches of one training set: a fresh permutation per epoch from ``generator``."""
+    """Mini-batches of one training set, as named mappings (``x``, ``y``, ``group``, ...).
 
-    def __init__(self, X: torch.Tensor, y: torch.Tensor, batch_size: int,
+    A fresh permutation per epoch comes from ``generator``, which is also the random stream
+    of the model's draws (``TrainingContext``): checkpoints save it, so a resumed run repeats
+    both the batch order and the noise.
+    """
+
+    def __init__(self, columns: dict[str, torch.Tensor], batch_size: int,
                  generator: torch.Generator) -> None:
-        self.X, self.y, self.batch_size, self.generator = X, y, batch_size, generator
+        self.columns, self.batch_size, self.generator = dict(columns), batch_size, generator
+        self.n = len(self.columns["x"])
 
     def __len__(self) -> int:
-        return math.ceil(len(self.X) / self.batch_size)
+        return math.ceil(self.n / self.batch_size)
 
     def random_state(self) -> torch.Tensor:
         return self.generator.get_state()
@@ -33,31 +41,13 @@ class Batches:
     def set_random_state(self, state: torch.Tensor) -> None:
         self.generator.set_state(state)
 
-    def epoch(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]:
-        order = torch.randperm(len(self.X), generator=self.generator).to(self.X.device)
-        for start in range(0, len(self.X), self.batch_size):
+    def epoch(self, number: int = 0) -> Iterator[tuple[dict[str, torch.Tensor], TrainingContext]]:
+        device = self.columns["x"].device
+        order = torch.randperm(self.n, generator=self.generator).to(device)
+        for i, start in enumerate(range(0, self.n, self.batch_size)):
             idx = order[start : start + self.batch_size]
-            yield self.X[idx], self.y[idx], None
-
-
-def make_optimizer(params, cfg) -> torch.optim.Optimizer:
-    params = list(params)
-    name = cfg.optimizer.lower()
-    if name == "adam":
-        # The fused kernel (CPU and CUDA) removes most of the per-step cost on small layers.
-        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
-    # foreach: the same arithmetic as the per-tensor default (bit for bit) in fewer passes
-    # without a large temporary per step; PyTorch only picks it by itself on CUDA. On CPU it
-    # makes Adadelta's step on the asymmetric AE's 6.4M-weight layer 1.7x faster.
-    if name == "adadelta":
-        # Keras' defaults (rho 0.95, eps 1e-7), which the part-based AE reference used;
-        # PyTorch's own are rho 0.9, eps 1e-6.
-        return torch.optim.Adadelta(params, lr=cfg.lr, rho=cfg.get("rho", 0.95), eps=cfg.get("eps", 1e-7),
-                                    weight_decay=cfg.weight_decay, foreach=True)
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.get("momentum", 0.0),
-                               weight_decay=cfg.weight_decay, foreach=True)
-    raise UsageError(f"unknown train.optimizer '{cfg.optimizer}'; choose adam, adadelta or sgd")
+            ctx = TrainingContext((self.generator,), None, number, number * len(self) + i)
+            yield {name: column[idx] for name, column in self.columns.items()}, ctx
 
 
 def _not_the_profiler_note(record: logging.LogRecord) -> bool:
@@ -131,7 +121,7 @@ def train_epochs(
     batches,
     cfg,
     epochs: int,
-    penalty: Callable | None = None,
+    penalty: Callable[[dict, TrainingContext], torch.Tensor | None] | None = None,
     after_backward: Callable[[], None] | None = None,
     after_step: Callable[[], None] | None = None,
     desc: str = "train",
@@ -139,6 +129,10 @@ def train_epochs(
     checkpoint: Checkpoint | None = None,
 ) -> list[float]:
     """Train for ``epochs`` over ``batches``; return the mean batch loss of each epoch.
+
+    Each step: outputs = model(batch, ctx); loss = model.loss(batch, outputs, ctx) +
+    penalty(outputs, ctx); backward; ``after_backward`` (gradient masks); optimiser step;
+    ``model.after_step()``; then ``after_step`` (the schedule's projection).
 
     Stops with RunFailed as soon as an epoch's loss is NaN or infinite, and early once the
     loss has converged (``cfg.stop_tol``, ``cfg.stop_window``; see ``has_converged``).
@@ -172,12 +166,12 @@ def train_epochs(
     log_every, started = max(1, epochs // 10), time.perf_counter()
     for epoch in bar:
         total = None
-        for xb, yb, weight in batches.epoch():
-            with mixed_precision(precision, xb.device):
-                outputs = as_float32(model(xb))  # no copy for float32 outputs
-            loss, _ = model.loss(xb, yb, outputs, sample_weight=weight)
+        for batch, ctx in batches.epoch(epoch):
+            with mixed_precision(precision, batch["x"].device):
+                outputs = as_float32(model(batch, ctx))  # no copy for float32 outputs
+            loss, _ = model.loss(batch, outputs, ctx)
             if penalty is not None:
-                extra = penalty(outputs["code"])
+                extra = penalty(outputs, ctx)
                 if extra is not None:
                     loss = loss + extra
             optimizer.zero_grad(set_to_none=True)
@@ -185,6 +179,7 @@ def train_epochs(
             if after_backward:
                 after_backward()
             step()
+            model.after_step()
             if after_step:
                 after_step()
             total = loss.detach() if total is None else total + loss.detach()

@@ -1,0 +1,116 @@
+"""The protocol every model implements, so that training, metrics and reports never ask
+which family produced the codes.
+
+Two explicit bases:
+- ``GradientModel``: trained by the epoch loop. It must implement ``forward(batch, ctx)``
+  (a dict holding ``code``, and ``reconstruction``, ``logits`` or other named activations
+  when it has them) and ``loss(batch, outputs, ctx) -> (total, parts)``. The loop always
+  calls ``after_step()`` after every optimiser step (before the constraint's projection).
+- ``FittedModel``: fitted without gradients (sparse NMF, scikit-learn's NMF): ``fit(X)``,
+  ``encode``, ``decode``.
+Both may return a ``Dictionary`` (a one-layer decoder's atoms) and ``sample(n, generator)``
+(draws in input space, for generative models); the defaults say "none".
+
+A batch is a mapping: ``x`` (inputs), ``y`` (labels), ``group`` (sample of origin, when the
+dataset has one) and, in a stacked ensemble, ``weight`` (1 for real rows, 0 for padding).
+Tensors of a stacked ensemble carry a leading member dimension: (E, B, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..training.context import TrainingContext
+
+Batch = Mapping[str, torch.Tensor]
+Outputs = dict[str, torch.Tensor]
+
+
+@dataclass(frozen=True)
+class Dictionary:
+    """A one-layer decoder x_hat = activation(atoms^T h + bias): atoms (k x features)."""
+
+    atoms: np.ndarray
+    bias: np.ndarray | None
+    activation: str  # a name in sparseae_cli.activations.DECODER_ACTIVATIONS
+
+
+class SparseModel(nn.Module):
+    """What both bases share: encode, decode, and the optional capabilities."""
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def decode(self, code: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def dictionary(self) -> Dictionary | None:
+        """The decoder as atoms, when it is one dense layer (for the dilation metric)."""
+        return None
+
+    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor | None:
+        """``n`` draws in input space from the model's prior, decoded; None if not generative."""
+        return None
+
+
+class GradientModel(SparseModel):
+    """A model trained by gradient descent on ``loss``. Subclasses set ``stackable = False``
+    when their folds must not be trained as one stacked ensemble (see training.ensemble)."""
+
+    stackable: ClassVar[bool] = True
+
+    def forward(self, batch: Batch, ctx: TrainingContext | None = None) -> Outputs:
+        raise NotImplementedError
+
+    def loss(self, batch: Batch, outputs: Outputs,
+             ctx: TrainingContext | None = None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        raise NotImplementedError
+
+    def after_step(self) -> None:
+        """Called after every optimiser step (e.g. renormalise dictionary atoms)."""
+
+
+class FittedModel(SparseModel):
+    """A model fitted on a whole data matrix at once, without gradients. It encodes whole
+    sets at once too (its encoder is an iterative solver, not a per-batch map)."""
+
+    def fit(self, X: torch.Tensor) -> None:
+        raise NotImplementedError
+
+    def forward(self, batch: Batch, ctx: TrainingContext | None = None) -> Outputs:
+        code = self.encode(batch["x"])
+        return {"code": code, "reconstruction": self.decode(code)}
+
+
+def batch_sum(values: torch.Tensor, batch: Batch) -> torch.Tensor:
+    """sum over rows (and members) of weight * values: padded rows of a stacked batch count 0."""
+    return (_weight(values, batch) * values).sum()
+
+
+def batch_mean(values: torch.Tensor, batch: Batch, row_weight: torch.Tensor | None = None,
+               per_row: float = 1) -> torch.Tensor:
+    """Each member's weighted mean over its rows, summed over members.
+
+    values has shape (..., B). The divisor is sum(row_weight) * per_row (row_weight defaults
+    to the padding weight; per_row divides a per-row sum down to a per-element mean).
+    Summing over members gives every member of a stacked ensemble its own gradient.
+    """
+    weight = _weight(values, batch)
+    norm = weight if row_weight is None else row_weight
+    return ((weight * values).sum(-1) / (norm.sum(-1) * per_row)).sum()
+
+
+def padding_weight(values: torch.Tensor, batch: Batch) -> torch.Tensor:
+    """The batch's row weights (all ones outside a stacked ensemble), shaped like ``values``."""
+    return _weight(values, batch)
+
+
+def _weight(values: torch.Tensor, batch: Batch) -> torch.Tensor:
+    weight = batch.get("weight")
+    return torch.ones_like(values) if weight is None else weight

@@ -1,0 +1,124 @@
+"""Declarative parameter constraints, kept next to the code that owns the parameters.
+
+In the manner of scikit-learn's ``_parameter_constraints``: each builder (model, dataset,
+regularizer, schedule, optimiser, metric) registers a mapping ``key -> constraint`` with its
+registry, and ``validation.validate_config`` checks every chosen plug-in's mapping before any
+data is loaded. A key may be dotted (``loss.reduction``) to reach into a nested block.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+from omegaconf import OmegaConf
+
+from .errors import UsageError
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A number of ``kind`` (``int`` or ``float``) in [low, high], ends open or closed.
+
+    ``closed`` is "both", "left", "right" or "neither"; a None end is unbounded. NaN and
+    infinite values never pass (a radius of inf or a learning rate of NaN is a typo).
+    """
+
+    kind: type
+    low: float | None = None
+    high: float | None = None
+    closed: str = "both"
+    meaning: str = ""  # shown in the error, e.g. "the radius of the constraint ball"
+
+    def accepts(self, value) -> bool:
+        if isinstance(value, bool):
+            return False
+        if self.kind is int and not isinstance(value, Integral):
+            return False
+        if not isinstance(value, Real) or not math.isfinite(value):
+            return False
+        left_ok = self.low is None or (value >= self.low if self.closed in ("both", "left") else value > self.low)
+        right_ok = self.high is None or (value <= self.high if self.closed in ("both", "right")
+                                         else value < self.high)
+        return left_ok and right_ok
+
+    def describe(self) -> str:
+        bounds = []
+        if self.low is not None:
+            bounds.append(f"{'>=' if self.closed in ('both', 'left') else '>'} {self.low:g}")
+        if self.high is not None:
+            bounds.append(f"{'<=' if self.closed in ('both', 'right') else '<'} {self.high:g}")
+        text = " and ".join(bounds) or "finite"
+        text = f"an integer {text}" if self.kind is int else text
+        return f"{text} ({self.meaning})" if self.meaning else text
+
+    def means(self, meaning: str) -> Interval:
+        """The same interval, explained in its error message."""
+        return Interval(self.kind, self.low, self.high, self.closed, meaning)
+
+
+@dataclass(frozen=True)
+class Options:
+    """One of a fixed set of values."""
+
+    values: tuple
+
+    def accepts(self, value) -> bool:
+        return value in self.values
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(map(str, self.values))
+
+
+@dataclass(frozen=True)
+class Optional:
+    """``None`` (YAML null) or whatever ``inner`` accepts."""
+
+    inner: Interval | Options
+
+    def accepts(self, value) -> bool:
+        return value is None or self.inner.accepts(value)
+
+    def describe(self) -> str:
+        return f"null or {self.inner.describe()}"
+
+
+@dataclass(frozen=True)
+class IntList:
+    """A non-empty list of integers >= ``low`` (layer sizes)."""
+
+    low: int = 1
+
+    def accepts(self, value) -> bool:
+        items = list(value) if OmegaConf.is_list(value) or isinstance(value, (list, tuple)) else [value]
+        return bool(items) and all(Interval(int, self.low).accepts(v) for v in items)
+
+    def describe(self) -> str:
+        return f"an integer or a list of integers >= {self.low}"
+
+
+Constraint = Interval | Options | Optional | IntList
+NON_NEGATIVE = Interval(float, 0, None)
+POSITIVE = Interval(float, 0, None, closed="neither")
+POSITIVE_INT = Interval(int, 1, None)
+NON_NEGATIVE_INT = Interval(int, 0, None)
+UNIT_OPEN = Interval(float, 0, 1, closed="neither")
+
+
+def check(node, constraints: dict[str, Constraint], prefix: str = "") -> None:
+    """Raise UsageError naming the first key of ``node`` that breaks its constraint.
+
+    Keys absent from ``node`` are skipped: the config, not the constraint, says what is required.
+    """
+    for key, constraint in constraints.items():
+        if OmegaConf.is_config(node):
+            if OmegaConf.select(node, key, default="__absent__") == "__absent__":
+                continue
+            value = OmegaConf.select(node, key)
+        else:
+            if key not in node:
+                continue
+            value = node[key]
+        if not constraint.accepts(value):
+            raise UsageError(f"{prefix}{key} must be {constraint.describe()}, got {value!r}")
