@@ -91,6 +91,25 @@ def _check_keys(variant: list[str], groups: dict[str, list[str]], config_name: s
             )
 
 
+def _check_sweeps_of_sweeps(overrides: list[str], groups: dict[str, list[str]], config_name: str) -> None:
+    """A group choice that sets the sweep itself (hydra.sweeper.params, e.g. a baseline that
+    replaces the p x beta grid) cannot be one value of a command-line sweep: Hydra expands the
+    sweep before any choice is composed, so each value would run once per grid point."""
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    fixed = [t for o, t in zip(parsed, overrides) if not o.is_sweep_override()]
+    swept = [o for o in parsed if o.is_sweep_override() and o.key_or_group in groups]
+    if not swept:
+        return
+    grid = compose(config_name, overrides=fixed, return_hydra_config=True).hydra.sweeper.params
+    for override in swept:
+        for value in override.sweep_string_iterator():
+            choice = f"{override.key_or_group}={value}"
+            own = compose(config_name, overrides=[*fixed, choice], return_hydra_config=True)
+            if own.hydra.sweeper.params != grid:
+                raise UsageError(f"{choice} sets the sweep itself (hydra.sweeper.params), so it cannot be one "
+                                 f"value of a sweep; run each {override.key_or_group} on its own")
+
+
 def check_overrides(overrides: list[str], conf_dir: Path, config_name: str = "config") -> None:
     groups = config_groups(conf_dir)
     variants = _variants(overrides)
@@ -98,6 +117,7 @@ def check_overrides(overrides: list[str], conf_dir: Path, config_name: str = "co
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(conf_dir), version_base="1.3"):
+            _check_sweeps_of_sweeps(overrides, groups, config_name)
             for variant in variants:
                 try:
                     _check_keys(variant, groups, config_name)

@@ -60,8 +60,9 @@ def quick(tmp_path) -> list[str]:
     return ["experiment=quick", f"hydra.run.dir={tmp_path / 'run'}", f"hydra.sweep.dir={tmp_path / 'sweep'}"]
 
 
-def composed(*overrides: str):
-    """The root config composed with ``overrides``, as ``sparseae train`` would see it."""
+def composed(*overrides: str, hydra: bool = False):
+    """The root config composed with ``overrides``, as ``sparseae train`` would see it
+    (with Hydra's own node when ``hydra``)."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
@@ -70,6 +71,6 @@ def composed(*overrides: str):
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-            return compose("config", overrides=list(overrides), return_hydra_config=False)
+            return compose("config", overrides=list(overrides), return_hydra_config=hydra)
     finally:
         GlobalHydra.instance().clear()

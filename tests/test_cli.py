@@ -171,6 +171,8 @@ def test_cfg_job_prints_the_composed_config():
         (["seed=-1"], ["seed must be an integer >= 0"]),
         (["eta=nan"], ["eta must be > 0"]),
         (["regularizer=kl", "regularizer.on=decoder"], ["regularizer.on=decoder", "code, logits"]),
+        (["experiment=parts_fashion_table1", "parts_setting=sparse_nmf,unconstrained"],
+         ["parts_setting=sparse_nmf sets the sweep itself", "run each parts_setting on its own"]),
         (["hydra.sweeper.params.eta=1,2"], ["quote the value", "hydra.sweeper.params.eta='1,2'"]),
     ],
 )

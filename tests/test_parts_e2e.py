@@ -42,23 +42,31 @@ def test_each_model_one_epoch_on_a_slice(tmp_path, data_dir, model, extra):
 
 def test_table_experiment_report_and_figures(tmp_path, data_dir):
     sweep = tmp_path / "sweep"
-    result = run_cli("train", "experiment=parts_fashion_table1", *SLICE, "model.train.epochs=1",
-                     "hydra.sweeper.params.parts_setting='unconstrained,p0.05_b0.001,p0.01_b0.0001'",
-                     f"data_dir={data_dir}", f"hydra.sweep.dir={sweep}")
-    assert result.returncode == 0, result.stderr
+    common = ["experiment=parts_fashion_table1", *SLICE, "model.train.epochs=1", f"data_dir={data_dir}",
+              f"hydra.sweep.dir={sweep}"]
+    grid = run_cli("train", *common, "p=0.05,0.01", "beta=0.001")  # two points of the p x beta sweep
+    assert grid.returncode == 0, grid.stderr
+    baseline = run_cli("train", *common, "parts_setting=unconstrained")  # into the same folder
+    assert baseline.returncode == 0, baseline.stderr
+    folders = sorted(p.parent.name for p in sweep.rglob("metrics.json"))
+    # Each job's folder is named by its overrides: the grid's points and the baseline side by side.
+    assert len(folders) == 3 and all("data_dir" not in f for f in folders)
+    assert sorted(("p=0.01" in f, "p=0.05" in f, "parts_setting=unconstrained" in f) for f in folders) == [
+        (False, True, False), (False, True, True), (True, False, False)]
     report = run_cli("report", "--table", "parts_fashion_table1", str(sweep))
     assert report.returncode == 0, report.stderr
     table = pd.read_csv(sweep / "report" / "parts_fashion_table1.csv")
-    row = table[(table.tag == "p=0.05 beta=0.001") & (table.metric == "hoyer_sparsity")]
+    row = table[(table.setting == "p=0.05 beta=0.001") & (table.metric == "hoyer_sparsity")]
     assert row["paper"].item() == 0.505
     assert "svm_accuracy_std" in set(table.metric)
     shown = (sweep / "report" / "parts_fashion_table1.md").read_text()
     every = (sweep / "report" / "parts_fashion_table1_all.md").read_text()
-    assert "p=0.05 beta=0.001" in shown and "p=0.01 beta=0.0001" not in shown  # the paper's rows
-    assert "p=0.01 beta=0.0001" in every  # and the rest of the grid beside them
-    epochs = table[(table.tag == "unconstrained") & (table.metric == "epochs_trained")]
+    assert "p=0.05 beta=0.001" in shown and "p=0.01 beta=0.001" not in shown  # the paper's rows
+    assert "p=0.01 beta=0.001" in every  # and the rest of the grid beside them
+    epochs = table[(table.setting == "unconstrained") & (table.metric == "epochs_trained")]
     assert epochs["mean"].item() == 1 and re.search(r"\|\s*epochs\s*\|", shown)
-    figs = run_cli("figures", str(sweep / "0"), str(sweep / "1"), "--out", str(tmp_path / "f"))
+    figs = run_cli("figures", *(str(sweep / f) for f in folders if "p=0.01" not in f), "--out",
+                   str(tmp_path / "f"))
     assert figs.returncode == 0, figs.stderr
     for name in ("parts_reconstructions", "parts_max_approximations", "parts_code_histograms", "loss_curves"):
         assert (tmp_path / "f" / f"{name}.png").exists()

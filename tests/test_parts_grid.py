@@ -13,31 +13,54 @@ from omegaconf import OmegaConf
 
 from sparseae_cli.artifacts import find_run
 from sparseae_cli.errors import UsageError
+from sparseae_cli.reporting.paper_tables import label_runs, paper_rows
 from sparseae_cli.reporting.parts_figures import grid_figures, split_grid
+
+from .conftest import composed
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
 P_VALUES = [0.01, 0.05, 0.1, 0.2]
 BETA_VALUES = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5]
 
 
-def settings() -> dict[str, dict]:
-    return {path.stem: OmegaConf.to_container(OmegaConf.load(path))
-            for path in (CONF / "parts_setting").glob("*.yaml")}
+def sweep_params(*overrides: str) -> dict:
+    return OmegaConf.to_container(composed(*overrides, hydra=True).hydra.sweeper.params)
 
 
-def test_the_settings_hold_the_whole_grid_and_tags_match_p_and_beta():
-    grid = {(s["p"], s["beta"]): s for s in settings().values() if "beta" in s}
-    assert set(grid) == set(itertools.product(P_VALUES, BETA_VALUES))
-    for (p, beta), setting in grid.items():
-        assert setting["tag"] == f"p={p} beta={beta}"
+@pytest.mark.parametrize("experiment", ["parts_fashion_table1", "parts_fashion_table2", "parts_fashion_grid"])
+def test_the_grid_is_the_sweepers_p_by_beta_product(experiment):
+    params = sweep_params(f"experiment={experiment}")
+    assert set(params) == {"p", "beta"}
+    assert [float(v) for v in params["p"].split(",")] == P_VALUES
+    assert [float(v) for v in params["beta"].split(",")] == BETA_VALUES
+
+
+@pytest.mark.parametrize("baseline", ["sparse_nmf", "unconstrained"])
+def test_a_baseline_replaces_the_grid_by_one_point_with_beta_zero(baseline):
+    cfg = composed("experiment=parts_fashion_table1", f"parts_setting={baseline}", hydra=True)
+    assert OmegaConf.to_container(cfg.hydra.sweeper.params) == {"p": "0.05", "beta": "0.0"}
+    assert cfg.beta == 0 and cfg.regularizer.name == "none" and cfg.constraint.name == "none"
 
 
 @pytest.mark.parametrize("table", ["parts_fashion_table1", "parts_fashion_table2"])
-def test_each_paper_row_is_a_setting_the_table_experiment_sweeps(table):
-    experiment = OmegaConf.load(CONF / "experiment" / f"{table}.yaml")
-    assert experiment.hydra.sweeper.params.parts_setting == "glob(*)"  # baselines + grid
-    tags = {s["tag"] for s in settings().values()}
-    assert set(experiment.paper["values"]) <= tags
+def test_each_paper_row_is_a_grid_point_or_a_named_baseline(table):
+    block = OmegaConf.to_container(OmegaConf.load(CONF / "experiment" / f"{table}.yaml").paper)
+    points = set(itertools.product(P_VALUES, BETA_VALUES))
+    for row in block["values"]:
+        in_grid = (row.get("p"), row.get("beta")) in points
+        baseline = row.get("label") and (row["model"] == "sparse_nmf" or row.get("beta") == 0)
+        assert in_grid or baseline, row
+    assert len(paper_rows(block)) == len(block["values"])  # every row has a name of its own
+
+
+def test_runs_are_labelled_by_their_model_p_and_beta_not_by_tags():
+    block = OmegaConf.to_container(OmegaConf.load(CONF / "experiment" / "parts_fashion_table1.yaml").paper)
+    frame = pd.DataFrame(
+        [["shallow_ae", 0.05, 0.001, "a stale tag"], ["shallow_ae", 0.05, 0.0, None],
+         ["sparse_nmf", 0.05, 0.0, None], ["shallow_ae", 0.01, 0.0001, None], ["asym_ae", 0.05, 0.0, None]],
+        columns=["model", "config.p", "config.beta", "tag"])
+    assert list(label_runs(frame, block)) == ["p=0.05 beta=0.001", "unconstrained", "sparse NMF",
+                                              "p=0.01 beta=0.0001", "p=0.05 beta=0.0"]
 
 
 def _runs(rows):

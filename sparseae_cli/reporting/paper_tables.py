@@ -117,19 +117,47 @@ BUDGET_COLUMNS = [("epochs_trained", "epochs", "{:.0f}"),
 BUDGET = [metric for metric, _, _ in BUDGET_COLUMNS]
 
 
+ROW = "setting"  # the column that names a row of a metrics table
+
+
+def paper_rows(block: dict) -> dict[str, dict]:
+    """The paper's rows in its order: label -> published values (None: not reported)."""
+    metrics = list(block["metrics"])
+    return {row_label(spec, block): {m: spec.get(m) for m in metrics} for spec in block["values"]}
+
+
+def row_label(values: dict, block: dict) -> str:
+    """A row's name: its ``label``, else the block's ``label`` format filled with its keys."""
+    if values.get("label"):
+        return str(values["label"])
+    return block["label"].format(**{k: values.get(k) for k in block["rows"]})
+
+
+def label_runs(frame: pd.DataFrame, block: dict) -> pd.Series:
+    """Each run's row: the first paper row whose keys (those it gives among ``block["rows"]``)
+    all equal the run's, else a row of its own named by the block's ``label`` format."""
+    columns = dict(zip(block["rows"], resolve_keys(frame, list(block["rows"]))))
+
+    def label(run) -> str:
+        for spec in block["values"]:
+            if all(_same(run[columns[k]], v) for k, v in spec.items() if k in columns):
+                return row_label(spec, block)
+        return row_label({k: run[c] for k, c in columns.items()}, block)
+
+    return frame.apply(label, axis=1)
+
+
 def compare_metrics(frame: pd.DataFrame, block: dict) -> pd.DataFrame:
-    """For tables whose columns are metrics: rows = the row key, one line per (row, metric)."""
-    by = resolve_keys(frame, [block["rows"]])
+    """For tables whose columns are metrics: one line per (row, metric), rows keyed on the
+    config values the block names (e.g. model, p, beta), never on free-text tags."""
     metrics = list(block["metrics"])
     if "svm_accuracy" in metrics:
         metrics.append("svm_accuracy_std")
     metrics += [m for m in BUDGET if m in frame.columns]
-    table = aggregate(frame, by, metrics).rename(columns={by[0]: block["rows"]})
-    published = []
-    for _, row in table.iterrows():
-        value = (block["values"].get(str(row[block["rows"]])) or {}).get(row["metric"])
-        published.append(np.nan if value is None else float(value))
-    table["paper"] = published
+    table = aggregate(frame.assign(**{ROW: label_runs(frame, block)}), [ROW], metrics)
+    published = paper_rows(block)
+    values = [(published.get(str(row[ROW])) or {}).get(row["metric"]) for _, row in table.iterrows()]
+    table["paper"] = [np.nan if v is None else float(v) for v in values]
     table["diff"] = table["mean"] - table["paper"]
     return table
 
@@ -137,14 +165,14 @@ def compare_metrics(frame: pd.DataFrame, block: dict) -> pd.DataFrame:
 def layout_metrics(table: pd.DataFrame, block: dict, only_paper_rows: bool = False) -> pd.DataFrame:
     """Rows in the paper's order (then any others, unless only_paper_rows), for each metric
     'ours' and 'paper' side by side."""
-    key = block["rows"]
-    order = [r for r in block["values"] if r in set(table[key].astype(str))]
+    names = set(table[ROW].astype(str))
+    order = [r for r in paper_rows(block) if r in names]
     if not only_paper_rows or not order:
-        order += [r for r in dict.fromkeys(table[key].astype(str)) if r not in order]
+        order += [r for r in dict.fromkeys(table[ROW].astype(str)) if r not in order]
     lines = []
     for row in order:
-        part = table[table[key].astype(str) == row].set_index("metric")
-        line = {key: row}
+        part = table[table[ROW].astype(str) == row].set_index("metric")
+        line = {ROW: row}
         for metric in block["metrics"]:
             if metric not in part.index:
                 line[f"{metric} ours"] = line[f"{metric} paper"] = ""
