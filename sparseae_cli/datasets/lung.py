@@ -19,5 +19,5 @@ def load_lung(cfg, data_dir: Path):
     raise DataError(
         f"missing data file 'LUNG.csv' in {data_dir} (or {data_dir / 'lung'}); it cannot be "
         "downloaded automatically: obtain the Mathe et al. 2014 table in the ';'-separated "
-        "layout (see README) and set data_dir=... to its folder"
+        "layout (see docs/reference.md) and set data_dir=... to its folder"
     )
