@@ -32,6 +32,7 @@ CORE = {
     "split.folds": Interval(int, 2, meaning="cross-validation needs at least 2"),
     "split.repeats": POSITIVE_INT,
     "dataset.max_samples": Optional(POSITIVE_INT),
+    "constraint.groups": Options(("inputs", "outputs")),
 }
 
 

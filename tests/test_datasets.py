@@ -241,3 +241,30 @@ def test_shared_ohlson(data_dir):
     data = DATASETS.get("ohlson")(NO_DOWNLOAD, data_dir)
     assert data.X.shape == (382, 532) and data.n_classes == 9
     assert dict(zip(data.class_names, np.bincount(data.y)))["Mono"] == 95
+
+
+def test_groups_follow_subsets_splits_and_batches():
+    """A per-row sample of origin travels with its rows: subset, split columns, (stacked) batches."""
+    import torch
+
+    from sparseae_cli.datasets import Dataset
+    from sparseae_cli.training.ensemble import StackedBatches
+    from sparseae_cli.training.loop import Batches
+
+    X = np.arange(40, dtype=np.float32).reshape(20, 2)
+    data = Dataset("toy", X, np.arange(20) % 2, ["a", "b"], ["f0", "f1"], groups=np.arange(20) // 5)
+    small = data.subset(12, seed=3)
+    np.testing.assert_array_equal(small.groups, (small.X[:, 0] // 2).astype(int) // 5)  # row i had group i // 5
+    rows = np.array([1, 7, 18])
+    assert data.columns(rows)["group"].tolist() == [0, 1, 3] and "group" not in Dataset(
+        "toy", X, np.arange(20) % 2, ["a", "b"], ["f0", "f1"]).columns(rows)
+    columns = {"x": torch.from_numpy(X), **{k: torch.from_numpy(v) for k, v in data.columns(np.arange(20)).items()}}
+    for batch, _ in Batches(columns, 8, torch.Generator().manual_seed(0)).epoch():
+        torch.testing.assert_close(batch["group"], (batch["x"][:, 0] // 2).long() // 5)
+    short = {k: v[:13] for k, v in columns.items()}
+    for batch, ctx in StackedBatches([columns, short], 8, [torch.Generator(), torch.Generator()]).epoch():
+        real = batch["weight"][1] > 0
+        assert real.sum() == ctx.rows[1]
+        torch.testing.assert_close(batch["group"][1][real], (batch["x"][1][real][:, 0] // 2).long() // 5)
+    with pytest.raises(ValueError, match="one label per row"):
+        Dataset("toy", X, np.arange(20) % 2, ["a", "b"], ["f0", "f1"], groups=np.zeros(3))

@@ -52,6 +52,21 @@ def test_regulariser_value_and_gradient_by_hand(name, expected, grad_t):
         assert code.grad[0, j].item() == pytest.approx(2.0 * grad_t(0.1, tj) / 2)
 
 
+def test_a_regulariser_penalises_the_output_its_config_names():
+    from sparseae_cli.errors import UsageError
+    from sparseae_cli.regularizers import make_penalty
+
+    hidden = torch.tensor([[1.0, -2.0], [0.0, 3.0]])
+    outputs = {"code": CODE.float(), "decoder_hidden": hidden}
+    on_code = make_penalty(OmegaConf.create({"name": "l1", "p": 0.1, "beta": 0.5, "on": "code"}))
+    on_hidden = make_penalty(OmegaConf.create({"name": "l1", "p": 0.1, "beta": 0.5, "on": "decoder_hidden"}))
+    assert on_code(outputs, None).item() == pytest.approx(0.5 * (1.1 + 0.9) / 2)
+    assert on_hidden(outputs, None).item() == pytest.approx(0.5 * (3 + 3) / 2)
+    assert make_penalty(OmegaConf.create({"name": "none", "p": 0.1, "beta": 0.5})) is None
+    with pytest.raises(UsageError, match="regularizer.on=decoder_hidden is not an output"):
+        on_hidden({"code": CODE}, None)
+
+
 def test_l1_regulariser_and_stacked_codes():
     fn, cfg = reg("l1", beta=0.5)
     assert fn(CODE, cfg).item() == pytest.approx(0.5 * (1.1 + 0.9) / 2)

@@ -90,7 +90,7 @@ class FittedModel(SparseModel):
 
 def batch_sum(values: torch.Tensor, batch: Batch) -> torch.Tensor:
     """sum over rows (and members) of weight * values: padded rows of a stacked batch count 0."""
-    return (_weight(values, batch) * values).sum()
+    return (padding_weight(values, batch) * values).sum()
 
 
 def batch_mean(values: torch.Tensor, batch: Batch, row_weight: torch.Tensor | None = None,
@@ -101,16 +101,12 @@ def batch_mean(values: torch.Tensor, batch: Batch, row_weight: torch.Tensor | No
     to the padding weight; per_row divides a per-row sum down to a per-element mean).
     Summing over members gives every member of a stacked ensemble its own gradient.
     """
-    weight = _weight(values, batch)
+    weight = padding_weight(values, batch)
     norm = weight if row_weight is None else row_weight
     return ((weight * values).sum(-1) / (norm.sum(-1) * per_row)).sum()
 
 
 def padding_weight(values: torch.Tensor, batch: Batch) -> torch.Tensor:
     """The batch's row weights (all ones outside a stacked ensemble), shaped like ``values``."""
-    return _weight(values, batch)
-
-
-def _weight(values: torch.Tensor, batch: Batch) -> torch.Tensor:
     weight = batch.get("weight")
     return torch.ones_like(values) if weight is None else weight
