@@ -258,7 +258,8 @@ def test_groups_follow_subsets_splits_and_batches():
     rows = np.array([1, 7, 18])
     assert data.columns(rows)["group"].tolist() == [0, 1, 3] and "group" not in Dataset(
         "toy", X, np.arange(20) % 2, ["a", "b"], ["f0", "f1"]).columns(rows)
-    columns = {"x": torch.from_numpy(X), **{k: torch.from_numpy(v) for k, v in data.columns(np.arange(20)).items()}}
+    named = data.columns(np.arange(20))
+    columns = {"x": torch.from_numpy(X), **{k: torch.from_numpy(v) for k, v in named.items()}}
     for batch, _ in Batches(columns, 8, torch.Generator().manual_seed(0)).epoch():
         torch.testing.assert_close(batch["group"], (batch["x"][:, 0] // 2).long() // 5)
     short = {k: v[:13] for k, v in columns.items()}
