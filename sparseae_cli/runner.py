@@ -176,6 +176,8 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
     params = member.constraint.params
     input_layer = _input_layer(model)
     dictionary = model.dictionary()
+    atoms, bias, activation = ((dictionary.atoms, dictionary.bias, dictionary.activation)
+                               if dictionary is not None else (None, None, None))
     inputs = EvalInputs(
         code_train=out_train.get("code"), code_test=out_test["code"],
         y_train=data.y[split.train], y_test=data.y[split.test],
@@ -184,8 +186,7 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
         weights={n: p.detach().cpu().numpy() for n, p in params.items()},
         feature_names=data.feature_names,
         first_layer=input_layer if input_layer in params else None,
-        atoms=dictionary and dictionary.atoms, decoder_bias=dictionary and dictionary.bias,
-        decoder_activation=dictionary and dictionary.activation, image_shape=data.image_shape,
+        atoms=atoms, decoder_bias=bias, decoder_activation=activation, image_shape=data.image_shape,
         seed=split.seed, options=cfg.eval,
     )
     metrics: dict = {"seed": split.seed, "fold": split.fold}
