@@ -246,3 +246,25 @@ def test_torch_func_jacobians_through_a_stacked_model():
             torch.testing.assert_close(jacobian[e, row, :, e, row], alone)
     several = torch.rand(4, *x.shape)  # vmap over a batch of stacked batches
     torch.testing.assert_close(torch.func.vmap(codes)(several), torch.stack([codes(v) for v in several]))
+
+
+def test_after_step_runs_after_every_optimiser_step_and_before_the_projection():
+    """A model hook that sets its decoder negative, then the schedule's non-negativity
+    projection: the projection must have the last word, on every step."""
+    from sparseae_cli.training.constrained import ConstrainedParameters
+    from sparseae_cli.training.schedules import fit
+
+    class Negating(NoisyAE):
+        steps = 0
+
+        def after_step(self):
+            Negating.steps += 1
+            with torch.no_grad():
+                self.decoder.weight.fill_(-1.0)
+
+    model = Negating(0)
+    nonneg = ConstrainedParameters(model, "nonneg", 1.0, ["decoder.weight"])
+    cfg = OmegaConf.create({**TRAIN, "schedule": "projected_gradient", "epochs": 2})
+    fit(model, Batches(toy_columns(24), 8, torch.Generator().manual_seed(0)), cfg, nonneg)
+    assert Negating.steps == 2 * 3
+    assert torch.all(model.decoder.weight == 0)
