@@ -7,12 +7,14 @@ are checked value by value (each swept value against the first of the others).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
+from hydra.types import RunMode
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -110,20 +112,48 @@ def _check_sweeps_of_sweeps(overrides: list[str], groups: dict[str, list[str]], 
                                  f"value of a sweep; run each {override.key_or_group} on its own")
 
 
-def check_overrides(overrides: list[str], conf_dir: Path, config_name: str = "config") -> None:
+def _check_output_dir(overrides: list[str], config_name: str, multirun: bool) -> None:
+    """The run's (or sweep's) folder must be a folder that can be created and written."""
+    hydra_cfg = compose(config_name, overrides=_variants(overrides)[0], return_hydra_config=True).hydra
+    sweep = multirun or hydra_cfg.mode == RunMode.MULTIRUN
+    key = "hydra.sweep.dir" if sweep else "hydra.run.dir"
+    folder = Path(str(hydra_cfg.sweep.dir if sweep else hydra_cfg.run.dir)).expanduser().absolute()
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        what = "is a file" if existing == folder else f"cannot be created: {existing} is a file"
+        raise UsageError(f"{key}={folder} {what}; choose a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"{key}={folder} cannot be written ({existing} is not writable); choose "
+                         "another folder")
+
+
+def _config_sweep(overrides: list[str], config_name: str) -> list[str]:
+    """The sweep an experiment's config declares (hydra.sweeper.params) as overrides, less the
+    keys the command line sets itself (those win, as in Hydra's sweeper)."""
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    fixed = [t for o, t in zip(parsed, overrides) if not o.is_sweep_override()]
+    params = compose(config_name, overrides=fixed, return_hydra_config=True).hydra.sweeper.get("params") or {}
+    given = {o.key_or_group for o in parsed}
+    return [f"{key}={value}" for key, value in params.items() if key not in given]
+
+
+def check_overrides(overrides: list[str], conf_dir: Path, config_name: str = "config",
+                    multirun: bool = False) -> None:
+    """Every value of the command line and of the experiment's own sweep, checked before any job."""
     groups = config_groups(conf_dir)
-    variants = _variants(overrides)
+    _variants(overrides)  # parses, and refuses sweeps over Hydra's own keys
     _check_group_choices(overrides, groups)
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(conf_dir), version_base="1.3"):
-            _check_sweeps_of_sweeps(overrides, groups, config_name)
-            for variant in variants:
-                try:
+            try:
+                for variant in _variants(overrides):
                     _check_keys(variant, groups, config_name)
-                    cfg = compose(config_name, overrides=variant)
-                    validate_config(cfg)
-                except (HydraException, OmegaConfBaseException) as exc:
-                    raise UsageError(_one_line(exc)) from None
+                for variant in _variants(overrides + _config_sweep(overrides, config_name)):
+                    validate_config(compose(config_name, overrides=variant))
+                _check_sweeps_of_sweeps(overrides, groups, config_name)
+                _check_output_dir(overrides, config_name, multirun)
+            except (HydraException, OmegaConfBaseException) as exc:
+                raise UsageError(_one_line(exc)) from None
     finally:
         GlobalHydra.instance().clear()

@@ -46,9 +46,9 @@ class Interval:
     def describe(self) -> str:
         bounds = []
         if self.low is not None:
-            bounds.append(f"{'>=' if self.closed in ('both', 'left') else '>'} {self.low:g}")
+            bounds.append(f"{'>=' if self.closed in ('both', 'left') else '>'} {_number(self.low)}")
         if self.high is not None:
-            bounds.append(f"{'<=' if self.closed in ('both', 'right') else '<'} {self.high:g}")
+            bounds.append(f"{'<=' if self.closed in ('both', 'right') else '<'} {_number(self.high)}")
         text = " and ".join(bounds) or "finite"
         text = f"an integer {text}" if self.kind is int else text
         return f"{text} ({self.meaning})" if self.meaning else text
@@ -58,17 +58,24 @@ class Interval:
         return Interval(self.kind, self.low, self.high, self.closed, meaning)
 
 
+def _number(value: float) -> str:
+    """A bound as users type it: whole numbers in full (4294967295, not 4.29e+09)."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
 @dataclass(frozen=True)
 class Options:
     """One of a fixed set of values."""
 
     values: tuple
+    meaning: str = ""  # shown in the error, e.g. why only these apply
 
     def accepts(self, value) -> bool:
         return value in self.values
 
     def describe(self) -> str:
-        return "one of " + ", ".join(map(str, self.values))
+        text = "one of " + ", ".join(map(str, self.values))
+        return f"{text} ({self.meaning})" if self.meaning else text
 
 
 @dataclass(frozen=True)
@@ -106,12 +113,17 @@ NON_NEGATIVE_INT = Interval(int, 0, None)
 UNIT_OPEN = Interval(float, 0, 1, closed="neither")
 
 
-def check(node, constraints: dict[str, Constraint], prefix: str = "") -> None:
+def check(node, constraints: dict[str, Constraint], prefix: str = "", root=None) -> None:
     """Raise UsageError naming the first key of ``node`` that breaks its constraint.
 
     Keys absent from ``node`` are skipped: the config, not the constraint, says what is required.
+    A key starting with "/" is looked up in ``root`` (the whole config) instead: a plug-in's
+    say on another group's choice, e.g. a model fitted without gradients takes no regularizer.
     """
     for key, constraint in constraints.items():
+        if key.startswith("/"):
+            check(root, {key[1:]: constraint})
+            continue
         if OmegaConf.is_config(node):
             if OmegaConf.select(node, key, default="__absent__") == "__absent__":
                 continue

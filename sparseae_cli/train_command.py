@@ -88,7 +88,7 @@ def train(args: list[str], conf_dir: Path, debug: bool) -> int:
     if not (parsed.help or parsed.hydra_help or parsed.shell_completion):
         from .config_check import check_overrides
 
-        check_overrides(parsed.overrides, conf_dir, parsed.config_name or "config")
+        check_overrides(parsed.overrides, conf_dir, parsed.config_name or "config", multirun=parsed.multirun)
     callbacks.failed_jobs.clear()
     main = hydra.main(version_base="1.3", config_path=str(conf_dir), config_name="config")(
         _make_task(debug)

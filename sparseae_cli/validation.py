@@ -20,6 +20,7 @@ from .training.schedules import SCHEDULES
 CORE = {
     "eta": POSITIVE.means("the radius of the constraint ball"),
     "lam": NON_NEGATIVE.means("the reconstruction weight"),
+    "beta": NON_NEGATIVE.means("the regularizer's strength"),
     "seed": Interval(int, 0, 2**32 - 1, meaning="numpy's seed range"),
     "threads": Optional(POSITIVE_INT),
     "train.lr": POSITIVE,
@@ -48,4 +49,4 @@ def validate_config(cfg) -> None:
                (OPTIMIZERS, str(cfg.train.optimizer).lower(), cfg.train, "train.")]
     plugins += [(METRICS, name, cfg.eval, "eval.") for name in cfg.eval.metrics]
     for registry, name, node, prefix in plugins:
-        check(node, registry.parameters(name), prefix)
+        check(node, registry.parameters(name), prefix, root=cfg)

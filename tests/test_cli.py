@@ -171,6 +171,24 @@ def test_cfg_job_prints_the_composed_config():
         (["seed=-1"], ["seed must be an integer >= 0"]),
         (["eta=nan"], ["eta must be > 0"]),
         (["regularizer=kl", "regularizer.on=decoder"], ["regularizer.on=decoder", "code, logits"]),
+        # Values that used to reach the run unchecked (numpy's seed range, NaN and inf, counts).
+        (["seed=99999999999"], ["seed must be an integer >= 0 and <= 4294967295"]),
+        (["eta=inf"], ["eta must be > 0"]),
+        (["lam=nan"], ["lam must be >= 0"]),
+        (["train.lr=nan"], ["train.lr must be > 0"]),
+        (["threads=0"], ["threads must be null or an integer >= 1"]),
+        (["threads=-1"], ["threads must be null or an integer >= 1"]),
+        (["threads=abc"], ["threads must be null or an integer >= 1", "abc"]),
+        (["dataset.max_samples=-5"], ["dataset.max_samples must be null or an integer >= 1"]),
+        (["dataset.max_samples=abc"], ["dataset.max_samples must be null or an integer >= 1"]),
+        (["dataset=synthetic", "dataset.n_features=0"], ["dataset.n_features must be an integer >= 1"]),
+        (["dataset=synthetic", "dataset.n_classes=1"], ["dataset.n_classes must be an integer >= 2"]),
+        (["regularizer=none", "beta=-1"], ["beta must be >= 0"]),
+        (["model=sparse_nmf", "regularizer=kl"], ["regularizer.name must be one of none", "without gradients"]),
+        (["model=sklearn_nmf", "regularizer=l1", "beta=0.1"], ["regularizer.name must be one of none"]),
+        # A bad value inside an experiment's own grid stops the sweep before its first job.
+        (["experiment=parts_fashion_table1", "hydra.sweeper.params.beta='0.001,-0.5'"],
+         ["beta must be >= 0", "-0.5"]),
         (["experiment=parts_fashion_table1", "parts_setting=sparse_nmf,unconstrained"],
          ["parts_setting=sparse_nmf sets the sweep itself", "run each parts_setting on its own"]),
         (["hydra.sweeper.params.eta=1,2"], ["quote the value", "hydra.sweeper.params.eta='1,2'"]),
@@ -242,3 +260,12 @@ def test_rerun_of_an_interrupted_sweep_runs_only_the_missing_jobs(tmp_path, quic
     assert (sweep / "0" / "metrics.json").stat().st_mtime_ns == kept
     assert record_of(sweep / "1")["params"]["eta"] == 200
     assert record_of(sweep / "2")["config_hash"] != "other"
+
+
+def test_an_output_folder_that_is_a_file_or_under_one_is_refused(tmp_path):
+    afile = tmp_path / "taken"
+    afile.write_text("not a folder")
+    assert_clean_error(run_cli("train", f"hydra.run.dir={afile}"), 2, f"hydra.run.dir={afile} is a file")
+    assert_clean_error(run_cli("train", "-m", "eta=1,2", f"hydra.sweep.dir={afile / 'sweep'}"), 2,
+                       f"{afile} is a file", "choose a folder")
+    assert afile.read_text() == "not a folder"

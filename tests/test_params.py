@@ -51,10 +51,12 @@ PLUGINS = [(MODELS, "model"), (DATASETS, "dataset"), (REGULARIZERS, "regularizer
 @pytest.mark.parametrize("registry, group, name",
                          [(r, g, n) for r, g in PLUGINS for n in r])
 def test_every_declared_key_is_in_the_plugins_own_config(registry, group, name):
-    cfg = composed(f"{group}={name}")[group]
+    root = composed(f"{group}={name}")
+    cfg = root[group]
     for key in registry.parameters(name):
-        assert OmegaConf.select(cfg, key, default="<absent>") != "<absent>", f"{group}={name}: {key}"
-    check(cfg, registry.parameters(name))  # and the shipped defaults pass their own rules
+        where, path = (root, key[1:]) if key.startswith("/") else (cfg, key)  # "/": a root key
+        assert OmegaConf.select(where, path, default="<absent>") != "<absent>", f"{group}={name}: {key}"
+    check(cfg, registry.parameters(name), root=root)  # and the shipped defaults pass their own rules
 
 
 @pytest.mark.parametrize("name", list(SCHEDULES))

@@ -26,10 +26,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..params import Options
 from ..training.context import TrainingContext
 
 Batch = Mapping[str, torch.Tensor]
 Outputs = dict[str, torch.Tensor]
+# A fitted model's parameter constraint: no activation regulariser reaches a model without a loss.
+NO_REGULARIZER = Options(("none",), "this model is fitted without gradients: no regularizer applies")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sklearn.decomposition import NMF
 
 from ..params import NON_NEGATIVE, POSITIVE_INT, Interval, Options
 from . import MODELS, DataSpec
-from .base import Dictionary, FittedModel
+from .base import NO_REGULARIZER, Dictionary, FittedModel
 
 
 class SklearnNMF(FittedModel):
@@ -39,6 +39,7 @@ PARAMETERS = {
     "l1_ratio": Interval(float, 0, 1),
     "max_iter": POSITIVE_INT,
     "fit_on": Options(("train", "test")),
+    "/regularizer.name": NO_REGULARIZER,
 }
 
 

@@ -14,7 +14,7 @@ import torch
 from ..hoyer import l1_for_sparseness, project_sparseness
 from ..params import POSITIVE_INT, Interval, Options
 from . import MODELS, DataSpec
-from .base import Dictionary, FittedModel
+from .base import NO_REGULARIZER, Dictionary, FittedModel
 
 TINY = 1e-9
 
@@ -96,6 +96,7 @@ PARAMETERS = {
     "n_iter": POSITIVE_INT,
     "encode_iter": Interval(int, 0, None),
     "fit_on": Options(("train", "test")),
+    "/regularizer.name": NO_REGULARIZER,
 }
 
 
