@@ -37,8 +37,9 @@ def usage() -> str:
     lines = ["usage: sparseae COMMAND [ARGS...] [--debug]", "", "commands:"]
     lines += [f"  {name:<8} {text}" for name, text in COMMANDS.items()]
     lines += ["", "config groups (choose with GROUP=CHOICE):"]
-    for group, choices in config_groups(conf_dir()).items():
-        lines.append(f"  {group:<11} {', '.join(choices)}")
+    groups = config_groups(conf_dir())
+    width = max(map(len, groups))
+    lines += [f"  {group:<{width}} {', '.join(choices)}" for group, choices in groups.items()]
     lines += [
         "",
         "examples:",
