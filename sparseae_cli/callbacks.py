@@ -8,6 +8,7 @@ command can exit non-zero and name the failures.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from hydra.experimental.callback import Callback
@@ -26,9 +27,15 @@ def read_exit_code(path: Path) -> int:
 
 
 class FailedJobsCallback(Callback):
+    def on_multirun_start(self, config, **kwargs) -> None:
+        self.started = time.time()
+
     def on_multirun_end(self, config, **kwargs) -> None:
         sweep_dir = Path(str(config.hydra.sweep.dir))
-        found = sorted(sweep_dir.glob(f"*/{FAILED_FILE}"))
+        # Only this sweep's failures: a FAILED left by an earlier sweep in the same folder (a job
+        # this one did not run) is not news, and must not turn a successful sweep into a failure.
+        since = getattr(self, "started", 0.0) - 1.0  # coarse file-system clocks
+        found = sorted(p for p in sweep_dir.glob(f"*/{FAILED_FILE}") if p.stat().st_mtime >= since)
         failed_jobs.update({p.parent: read_exit_code(p) for p in found})
         if found:
             names = ", ".join(p.parent.name for p in found)

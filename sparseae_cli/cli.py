@@ -11,7 +11,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from .errors import SparseaeError, UsageError
+from .errors import INTERRUPTED, SparseaeError, UsageError
 
 COMMANDS = {
     "train": "train a model (Hydra overrides, -m for sweeps, --cfg job to print the config)",
@@ -89,4 +89,9 @@ def main(argv: list[str] | None = None) -> None:
             raise
         print(f"sparseae: error: {exc}", file=sys.stderr)
         code = exc.exit_code
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(f"sparseae: {INTERRUPTED}", file=sys.stderr)
+        code = 130  # 128 + SIGINT, as shells report it
     sys.exit(code)

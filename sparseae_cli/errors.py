@@ -21,3 +21,7 @@ class RunFailed(SparseaeError):
     """A run that started but could not finish (NaN loss, ...). Exit status 1."""
 
     exit_code = 1
+
+
+# Ctrl-C (or SIGINT from a scheduler): one line, exit status 130, the run folder left resumable.
+INTERRUPTED = "interrupted; rerun the same command to resume (checkpoints and finished jobs are kept)"

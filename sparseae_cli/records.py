@@ -73,6 +73,7 @@ def read_record(path: Path) -> dict | None:
     try:
         with open(path) as handle:
             record = json.load(handle)
-    except (OSError, json.JSONDecodeError):
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None
-    return record if record.get("status") == "complete" else None
+    # A record users copied or edited may be any JSON value: only a complete object counts.
+    return record if isinstance(record, dict) and record.get("status") == "complete" else None

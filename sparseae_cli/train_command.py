@@ -14,7 +14,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
 from . import callbacks
-from .errors import RunFailed, SparseaeError, UsageError
+from .errors import INTERRUPTED, RunFailed, SparseaeError, UsageError
 from .summary import one_line_summary
 
 
@@ -50,6 +50,9 @@ def _make_task(debug: bool):
         try:
             try:
                 record = runner.run(cfg, out_dir, progress=_progress(cfg.progress))
+            except KeyboardInterrupt:
+                callbacks.write_failure(out_dir, INTERRUPTED, 130)
+                raise
             except SparseaeError:
                 raise
             except Exception as exc:  # a bug or a library failure: still one line
@@ -85,6 +88,9 @@ def train(args: list[str], conf_dir: Path, debug: bool) -> int:
 
     parser.error = refuse
     parsed = parser.parse_args(args)
+    if parsed.experimental_rerun:
+        raise UsageError("train: --experimental-rerun unpickles its file, which can run any code; "
+                         "rerun the command with its overrides (.hydra/overrides.yaml) instead")
     if not (parsed.help or parsed.hydra_help or parsed.shell_completion):
         from .config_check import check_overrides
 

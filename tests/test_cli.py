@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import torch
+
+from sparseae_cli.errors import INTERRUPTED
 
 from .conftest import assert_clean_error, needs_shared, run_cli
 from .test_datasets import write_omics
@@ -269,3 +274,52 @@ def test_an_output_folder_that_is_a_file_or_under_one_is_refused(tmp_path):
     assert_clean_error(run_cli("train", "-m", "eta=1,2", f"hydra.sweep.dir={afile / 'sweep'}"), 2,
                        f"{afile} is a file", "choose a folder")
     assert afile.read_text() == "not a folder"
+
+
+def test_ctrl_c_ends_with_one_line_exit_130_and_a_resumable_folder(tmp_path):
+    import signal
+    import time
+
+    run = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from sparseae_cli.cli import main; main()", "train", "experiment=quick",
+         "train.epochs=100000", f"hydra.run.dir={run}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as from a terminal
+    log = run / "sparseae.log"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (log.exists() and "stacked ensemble" in log.read_text()):
+        time.sleep(0.5)  # interrupt once training has started
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines() == [f"sparseae: {INTERRUPTED}"]
+    assert (run / "FAILED").read_text().splitlines() == [INTERRUPTED, "exit status 130"]
+    assert not (run / "metrics.json").exists()
+
+
+def test_experimental_rerun_is_refused(tmp_path):
+    pickle = tmp_path / "config.pickle"
+    pickle.write_bytes(b"not unpickled")
+    assert_clean_error(run_cli("train", "--experimental-rerun", str(pickle)), 2,
+                       "--experimental-rerun unpickles its file", "overrides")
+
+
+def test_a_stale_failed_file_does_not_fail_a_later_sweep(tmp_path, quick):
+    stale = tmp_path / "sweep" / "7"
+    stale.mkdir(parents=True)
+    (stale / "FAILED").write_text("an earlier sweep's failure\nexit status 1\n")
+    os.utime(stale / "FAILED", (0, 0))
+    result = run_cli("train", "-m", *quick, "eta=100,200")
+    assert result.returncode == 0, result.stderr
+    assert "failed" not in result.stderr
+
+
+def test_a_metrics_json_that_is_not_an_object_is_not_a_finished_run(tmp_path, quick):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "metrics.json").write_text("[1, 2, 3]")
+    result = run_cli("train", *quick)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((run / "metrics.json").read_text())["status"] == "complete"
