@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +11,17 @@ from omegaconf import OmegaConf
 
 from .errors import UsageError
 from .models import MODELS, DataSpec, Dictionary
-from .records import METRICS_FILE
+from .records import METRICS_FILE, read_json_record
+
+
+def load_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of an .npz artifact; object arrays (which would need unpickling) are refused."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except (OSError, ValueError, EOFError) as exc:
+        raise UsageError(f"{path} is not a plain array file ({' '.join(str(exc).split())[:120]}); "
+                         "rerun that run to write it again") from None
 
 
 class RunArtifacts:
@@ -21,11 +31,15 @@ class RunArtifacts:
         if not record_path.exists():
             raise UsageError(f"{self.dir} holds no finished run (no {METRICS_FILE}); "
                              "give the folder of a completed `sparseae train` run")
-        self.record = json.loads(record_path.read_text())
-        self.cfg = OmegaConf.create(self.record["config"])
-        info = self.record["dataset"]
-        shape = info.get("image_shape")
-        self.spec = DataSpec(info["n_features"], info["n_classes"], tuple(shape) if shape else None)
+        self.record = read_json_record(record_path)
+        try:
+            self.cfg = OmegaConf.create(self.record["config"])
+            info = self.record["dataset"]
+            shape = info.get("image_shape")
+            self.spec = DataSpec(info["n_features"], info["n_classes"], tuple(shape) if shape else None)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise UsageError(f"{record_path} lacks its dataset or config ({type(exc).__name__}: {exc}); "
+                             "rerun that run") from None
         self.class_names = info.get("class_names") or [str(i) for i in range(self.spec.n_classes)]
 
     def tags(self) -> list[str]:
@@ -41,21 +55,26 @@ class RunArtifacts:
 
     def model(self, tag: str | None = None) -> torch.nn.Module:
         model = MODELS.get(self.cfg.model.name)(self.cfg.model, self.spec)
-        state = torch.load(self.dir / f"weights_{self._tag(tag)}.pt", weights_only=True)
-        model.load_state_dict(state)
+        path = self.dir / f"weights_{self._tag(tag)}.pt"
+        try:  # weights_only: a file that needs unpickling of anything but tensors is refused
+            state = torch.load(path, weights_only=True)
+            model.load_state_dict(state)
+        except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, KeyError, TypeError) as exc:
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+            raise UsageError(f"{path} is not a plain weights file of this run ({reason}); "
+                             "rerun that run") from None
         return model.eval()
 
     def codes(self, tag: str | None = None) -> dict[str, np.ndarray]:
-        with np.load(self.dir / f"codes_{self._tag(tag)}.npz") as data:
-            return dict(data)
+        return load_arrays(self.dir / f"codes_{self._tag(tag)}.npz")
 
     def dictionary(self, tag: str | None = None) -> Dictionary | None:
         path = self.dir / f"dictionary_{self._tag(tag)}.npz"
         if not path.exists():
             return None
-        with np.load(path) as data:
-            bias = data["bias"]
-            return Dictionary(data["atoms"], bias if bias.size else None, str(data["activation"]))
+        data = load_arrays(path)
+        bias = data["bias"]
+        return Dictionary(data["atoms"], bias if bias.size else None, str(data["activation"]))
 
     def label(self) -> str:
         p = self.record["params"]
@@ -71,8 +90,7 @@ class RunArtifacts:
         path = self.dir / f"examples_{self._tag(tag)}.npz"
         if not path.exists():
             return None
-        with np.load(path) as data:
-            return dict(data)
+        return load_arrays(path)
 
 
 def find_run(roots: list[str], selection: str) -> Path:
@@ -82,7 +100,10 @@ def find_run(roots: list[str], selection: str) -> Path:
     matches = []
     for root in roots:
         for path in sorted(Path(root).rglob(METRICS_FILE)):
-            record = json.loads(path.read_text())
+            try:
+                record = read_json_record(path)
+            except UsageError:
+                continue  # not a record: it cannot match
             if all(_same(_lookup(record, k), v) for k, v in wanted.items()):
                 matches.append(path.parent)
     if len(matches) != 1:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import UsageError
+
 METRICS_FILE = "metrics.json"
 CONFIG_FILE = "config_resolved.yaml"  # the run's config, every interpolation resolved
 # Keys (dotted for nested ones) that change where or how fast a run goes, not what it computes.
@@ -77,3 +79,21 @@ def read_record(path: Path) -> dict | None:
         return None
     # A record users copied or edited may be any JSON value: only a complete object counts.
     return record if isinstance(record, dict) and record.get("status") == "complete" else None
+
+
+MAX_RECORD_BYTES = 64 << 20  # a record holds metrics and loss curves: far below this
+
+
+def read_json_record(path: Path) -> dict:
+    """A run's metrics.json, refused in one line when it is too large, not JSON, or not a record.
+    Run folders are copied around and downloaded: they are input, not trusted output."""
+    if path.stat().st_size > MAX_RECORD_BYTES:
+        raise UsageError(f"{path} is {path.stat().st_size >> 20} MB, far above a run record's size; "
+                         "it is not a sparseae record")
+    try:
+        record = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{path} is not valid JSON ({type(exc).__name__}); rerun that run") from None
+    if not isinstance(record, dict) or not {"config", "dataset", "folds"} <= set(record):
+        raise UsageError(f"{path} is not a complete sparseae run record (no config, dataset or folds)")
+    return record

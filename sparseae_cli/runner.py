@@ -21,7 +21,7 @@ from omegaconf import OmegaConf
 from . import preprocess, records, runtime
 from .constraints import CONSTRAINTS  # noqa: F401  (registers constraints)
 from .datasets import DATASETS
-from .errors import UsageError
+from .errors import DataError, UsageError
 from .metrics import METRICS, EvalInputs
 from .models import MODELS, DataSpec, FittedModel, GradientModel
 from .regularizers import make_penalty
@@ -263,6 +263,10 @@ def run(cfg, out_dir: Path, progress: bool = False, checkpoint: Checkpoint | Non
     data_dir = runtime.resolve_data_dir(cfg.data_dir)
     data = DATASETS.get(cfg.dataset.name)(cfg.dataset, data_dir)
     data = data.subset(cfg.dataset.get("max_samples"), seed=cfg.seed)
+    present = len(np.unique(data.y))
+    if present < 2:
+        raise DataError(f"{data.name}: its samples hold {present} class; every metric and split here "
+                        "compares classes, so supply data with at least two (or a larger dataset.max_samples)")
     spec = DataSpec(data.n_features, data.n_classes, data.image_shape)
     seeds = [cfg.seed + r for r in range(cfg.split.repeats)]
     splits = make_splits(data, cfg.split.folds, seeds)

@@ -189,6 +189,7 @@ def test_cfg_job_prints_the_composed_config():
         (["dataset=synthetic", "dataset.n_features=0"], ["dataset.n_features must be an integer >= 1"]),
         (["dataset=synthetic", "dataset.n_classes=1"], ["dataset.n_classes must be an integer >= 2"]),
         (["regularizer=none", "beta=-1"], ["beta must be >= 0"]),
+        (["dataset.max_samples=1"], ["digits: its samples hold 1 class", "at least two"]),
         (["model=sparse_nmf", "regularizer=kl"], ["regularizer.name must be one of none", "without gradients"]),
         (["model=sklearn_nmf", "regularizer=l1", "beta=0.1"], ["regularizer.name must be one of none"]),
         # A bad value inside an experiment's own grid stops the sweep before its first job.

@@ -269,3 +269,20 @@ def test_groups_follow_subsets_splits_and_batches():
         torch.testing.assert_close(batch["group"][1][real], (batch["x"][1][real][:, 0] // 2).long() // 5)
     with pytest.raises(ValueError, match="one label per row"):
         Dataset("toy", X, np.arange(20) % 2, ["a", "b"], ["f0", "f1"], groups=np.zeros(3))
+
+
+def test_mnist_labels_out_of_range_or_swapped_files_are_refused(tmp_path):
+    parts = make_idx_set(tmp_path / "mnist")
+    write_idx(tmp_path / "mnist" / "t10k-labels-idx1-ubyte.gz", np.array([0, 1, 12, 3]), True)
+    with pytest.raises(DataError, match=r"labels in .*t10k-labels.* must be 0-9, found 0-12"):
+        DATASETS.get("mnist")(NO_DOWNLOAD, tmp_path)
+    write_idx(tmp_path / "mnist" / "t10k-labels-idx1-ubyte.gz", parts["t10k-images-idx3-ubyte"], True)
+    write_idx(tmp_path / "mnist" / "t10k-images-idx3-ubyte.gz", parts["t10k-labels-idx1-ubyte"], True)
+    with pytest.raises(DataError, match="swapped"):
+        DATASETS.get("mnist")(NO_DOWNLOAD, tmp_path)
+
+
+def test_a_data_file_that_is_a_folder_is_refused(tmp_path):
+    (tmp_path / "ohlson" / "Olsson.csv").mkdir(parents=True)
+    with pytest.raises(DataError, match="Olsson.csv is not a file"):
+        DATASETS.get("ohlson")(OmegaConf.create({"download": False}), tmp_path)

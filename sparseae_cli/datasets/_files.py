@@ -37,6 +37,8 @@ def require_file(
     """
     path = folder / name
     if path.exists():
+        if not path.is_file():
+            raise DataError(f"{path} is not a file (a folder?); place the data file '{name}' there instead")
         return path
     errors = []
     if download and urls:

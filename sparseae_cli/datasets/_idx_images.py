@@ -37,6 +37,17 @@ def load_idx_dataset(
         arrays[key + "_path"] = str(path)
     for split in ("train", "test"):
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
+        if images.ndim != 3 or labels.ndim != 1:
+            raise DataError(
+                f"{name}: {arrays[split + '_images_path']} must hold images (3 dimensions) and "
+                f"{arrays[split + '_labels_path']} labels (1 dimension), got {images.ndim} and {labels.ndim}; "
+                "are the images and labels files swapped?"
+            )
+        if labels.size and (labels.min() < 0 or labels.max() >= len(class_names)):
+            raise DataError(
+                f"{name}: labels in {arrays[split + '_labels_path']} must be 0-{len(class_names) - 1}, "
+                f"found {int(labels.min())}-{int(labels.max())}; supply the official file"
+            )
         if len(images) != len(labels):
             raise DataError(
                 f"{name}: {len(images)} {split} images but {len(labels)} labels in {folder}; "

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import UsageError
-from ..records import METRICS_FILE
+from ..records import METRICS_FILE, read_json_record
 
 
 def _flatten(node, prefix: str = "") -> dict:
@@ -32,7 +31,7 @@ def load_runs(dirs: list[str]) -> pd.DataFrame:
             raise UsageError(f"report: no such directory '{top}'; give a run or sweep directory")
         for record_path in sorted(path.rglob(METRICS_FILE)):
             try:
-                record = json.loads(record_path.read_text())
+                record = read_json_record(record_path)
                 if record.get("status") != "complete":
                     raise ValueError("incomplete")
                 config = _flatten(record["config"], "config.")
@@ -41,7 +40,7 @@ def load_runs(dirs: list[str]) -> pd.DataFrame:
                     rows.append({**record["params"], **config, **metrics,
                                  "run_dir": str(record_path.parent),
                                  "config_hash": record.get("config_hash")})
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, AttributeError, UsageError):
                 skipped.append(str(record_path))
     if skipped:
         print(f"sparseae: skipped {len(skipped)} unreadable metrics.json: {skipped[0]} ...",

@@ -48,7 +48,17 @@ def write_tables(table: pd.DataFrame, display: pd.DataFrame, out_dir: Path, stem
     }
     table.to_csv(paths["csv"], index=False)
     paths["markdown"].write_text(display.to_markdown(index=False) + "\n")
-    latex = display.rename(columns=lambda c: str(c).replace("_", r"\_"))
-    latex = latex.map(lambda v: str(v).replace("±", r"$\pm$").replace("_", r"\_"))
+    latex = display.rename(columns=latex_text).map(latex_text)
     paths["latex"].write_text(latex.to_latex(index=False, escape=False))
     return paths
+
+
+LATEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+                 "%": r"\%", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}"}
+
+
+def latex_text(value) -> str:
+    """A cell as LaTeX text: every special character escaped (tags and names are user input:
+    a tag '\\input{/etc/hostname}' must print, not run), then '±' as math."""
+    text = "".join(LATEX_SPECIAL.get(char, char) for char in str(value))
+    return text.replace("±", r"$\pm$")
