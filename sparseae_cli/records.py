@@ -8,6 +8,7 @@ import math
 import os
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -60,11 +61,33 @@ def _plain(value):
 
 def write_json_atomic(path: Path, payload: dict) -> None:
     """Write to a temporary file in the same folder, then rename: never a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as handle:
+
+    def dump(tmp: Path) -> None:
+        with open(tmp, "w") as handle:
             json.dump(_plain(payload), handle, indent=2)
+
+    write_atomic(path, dump)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _umask()
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """``write(temporary path)`` in the same folder, then rename onto ``path``: a kill or a full
+    disk mid-write leaves the previous file or none, never a truncated one. The temporary name
+    keeps the suffix (numpy's savez appends .npz to names without it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.stem}-", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~UMASK)  # mkstemp's 0600 would hide results from the user's group
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

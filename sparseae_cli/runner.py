@@ -194,27 +194,34 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
         metrics.update(METRICS.get(name)(inputs))
 
     tag = _member_name(member)
-    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, out_dir / f"weights_{tag}.pt")
-    torch.save({k: v.cpu() for k, v in member.result.masks.items()}, out_dir / f"masks_{tag}.pt")
-    np.savez_compressed(
-        out_dir / f"codes_{tag}.npz",
-        code_train=inputs.code_train if inputs.code_train is not None else np.zeros((0, 0)),
-        code_test=inputs.code_test,
-        y_train=inputs.y_train, y_test=inputs.y_test,
-        index_train=split.train, index_test=split.test,
-    )
+    save_tensors(out_dir / f"weights_{tag}.pt", model.state_dict())
+    save_tensors(out_dir / f"masks_{tag}.pt", member.result.masks)
+    save_arrays(out_dir / f"codes_{tag}.npz",
+                code_train=inputs.code_train if inputs.code_train is not None else np.zeros((0, 0)),
+                code_test=inputs.code_test, y_train=inputs.y_train, y_test=inputs.y_test,
+                index_train=split.train, index_test=split.test)
     if dictionary is not None:
-        np.savez_compressed(out_dir / f"dictionary_{tag}.npz", atoms=dictionary.atoms,
-                            bias=dictionary.bias if dictionary.bias is not None else np.zeros(0),
-                            activation=np.array(dictionary.activation))
+        save_arrays(out_dir / f"dictionary_{tag}.npz", atoms=dictionary.atoms,
+                    bias=dictionary.bias if dictionary.bias is not None else np.zeros(0),
+                    activation=np.array(dictionary.activation))
     if data.image_shape is not None and "reconstruction" in out_test:
         # A few test images and their reconstructions, for figures that must not retrain.
-        np.savez_compressed(out_dir / f"examples_{tag}.npz", x=member.X_test[:N_EXAMPLES],
-                            reconstruction=out_test["reconstruction"][:N_EXAMPLES],
-                            code=out_test["code"][:N_EXAMPLES], y=inputs.y_test[:N_EXAMPLES])
+        save_arrays(out_dir / f"examples_{tag}.npz", x=member.X_test[:N_EXAMPLES],
+                    reconstruction=out_test["reconstruction"][:N_EXAMPLES],
+                    code=out_test["code"][:N_EXAMPLES], y=inputs.y_test[:N_EXAMPLES])
     metrics.update(budget_used(member.result.history))
     metrics["loss_history"] = member.result.history
     return metrics
+
+
+def save_tensors(path: Path, tensors: dict) -> None:
+    """A state dict (on the CPU), written atomically (records.write_atomic)."""
+    records.write_atomic(path, lambda tmp: torch.save({k: v.cpu() for k, v in tensors.items()}, tmp))
+
+
+def save_arrays(path: Path, **arrays) -> None:
+    """Compressed numpy arrays, written atomically (records.write_atomic)."""
+    records.write_atomic(path, lambda tmp: np.savez_compressed(tmp, **arrays))
 
 
 def budget_used(history: dict[str, list[float]]) -> dict:

@@ -116,3 +116,25 @@ def test_run_keeps_no_checkpoint_once_finished_and_refuses_a_corrupt_one(tmp_pat
 def test_checkpoint_every_must_be_a_count(tmp_path, quick):
     result = run_cli("train", *quick, "train.checkpoint_every=-1")
     assert_clean_error(result, 2, "train.checkpoint_every")
+
+
+def test_artifacts_are_written_whole_or_not_at_all(tmp_path):
+    """A write that dies midway (a kill, a full disk) leaves the previous file and no debris."""
+    import numpy as np
+
+    from sparseae_cli.records import UMASK, write_atomic
+    from sparseae_cli.runner import save_arrays
+
+    target = tmp_path / "codes_seed0_fold0.npz"
+    save_arrays(target, code=np.arange(3))
+
+    def dies_midway(tmp):
+        tmp.write_bytes(b"half a file")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        write_atomic(target, dies_midway)
+    with np.load(target) as data:
+        assert data["code"].tolist() == [0, 1, 2]
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
+    assert target.stat().st_mode & 0o777 == 0o666 & ~UMASK  # as a plain open() makes it, not mkstemp's 0600
