@@ -110,8 +110,7 @@ def evaluate(args: list[str]) -> int:
         raise UsageError("evaluate: two runs share a folder name and would share an output folder; "
                          "evaluate them one at a time with their own --out")
     for run_dir in runs:
-        target = out / run_dir.name if len(runs) > 1 else out
-        target.mkdir(parents=True, exist_ok=True)
+        target = records.output_folder(out / run_dir.name if len(runs) > 1 else out)
         record = evaluate_checkpoint(run_dir, target)
         epochs = record["checkpoint_of"]
         print(f"{run_dir} at epoch {epochs['epochs']} of {epochs['budget']}: "

@@ -120,3 +120,15 @@ def read_json_record(path: Path) -> dict:
     if not isinstance(record, dict) or not {"config", "dataset", "folds"} <= set(record):
         raise UsageError(f"{path} is not a complete sparseae run record (no config, dataset or folds)")
     return record
+
+
+def output_folder(path: Path) -> Path:
+    """``path`` created as a folder to write into, refused in one line when it is a symbolic link
+    (a copied or downloaded run folder could point ``RUN/figures`` anywhere) or a file."""
+    if path.is_symlink():
+        raise UsageError(f"{path} is a symbolic link; sparseae does not write through links: remove it "
+                         "or choose another output folder")
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{path} is a file; choose an output folder")
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -11,7 +11,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from .artifacts import RunArtifacts
 from .errors import UsageError
-from .records import write_json_atomic
+from .records import output_folder, write_json_atomic
 from .sampling import metropolis_hastings
 
 DEFAULTS = {"n": 10, "scale": 0.5, "bandwidth": "scott", "threshold": 0.05, "burn_in": 200,
@@ -83,8 +83,7 @@ def sample(args: list[str]) -> int:
                                               "mean": float(np.mean(to_train))},
         "training_code_spacing_median": float(np.median(train_spacing)),
     }
-    out = Path(opt["out"]) if opt["out"] else run.dir / "samples"
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(Path(opt["out"]) if opt["out"] else run.dir / "samples")
     np.savez_compressed(out / "samples.npz", latent=latent, target=target, decoded=decoded,
                         assigned=assigned)
     write_json_atomic(out / "samples.json", summary)

@@ -80,3 +80,26 @@ def test_a_record_without_its_config_is_one_line_and_report_skips_it(finished_ru
     assert_clean_error(run_cli("sample", str(run), "n=2"), 2, "not a complete sparseae run record")
     report = run_cli("report", str(tmp_path))
     assert report.returncode == 2 and "skipped 1 unreadable metrics.json" in report.stderr
+
+
+def test_output_folders_that_are_links_are_refused(finished_run, tmp_path):
+    run = copy_of(finished_run, tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (run / "figures").symlink_to(elsewhere, target_is_directory=True)
+    (run / "samples").symlink_to(elsewhere, target_is_directory=True)
+    assert_clean_error(run_cli("figures", str(run)), 2, "figures is a symbolic link")
+    assert_clean_error(run_cli("sample", str(run), "n=2"), 2, "samples is a symbolic link")
+    (run / "report").symlink_to(elsewhere, target_is_directory=True)
+    assert_clean_error(run_cli("report", str(run)), 2, "report is a symbolic link")
+    assert not list(elsewhere.iterdir())  # nothing was written through the links
+
+
+def test_a_linked_job_folder_is_named_not_silently_dropped(finished_run, tmp_path):
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    copy_of(finished_run, sweep)
+    (sweep / "linked").symlink_to(finished_run, target_is_directory=True)
+    report = run_cli("report", str(sweep), "--out", str(tmp_path / "r"))
+    assert report.returncode == 0, report.stderr
+    assert f"left out 1 linked folder(s), not followed: {sweep / 'linked'}" in report.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -45,12 +46,24 @@ def load_runs(dirs: list[str]) -> pd.DataFrame:
     if skipped:
         print(f"sparseae: skipped {len(skipped)} unreadable metrics.json: {skipped[0]} ...",
               file=sys.stderr)
+    links = [str(p) for top in dirs for p in linked_folders(Path(top))]
+    if links:  # not followed (a link can point anywhere): say so rather than drop them silently
+        print(f"sparseae: left out {len(links)} linked folder(s), not followed: {', '.join(links[:3])}"
+              f"{' ...' if len(links) > 3 else ''}", file=sys.stderr)
     if not rows:
         raise UsageError(
             f"report: no completed runs (metrics.json) under {', '.join(dirs)}; "
             "point it at the output directory of a finished run or sweep"
         )
     return pd.DataFrame(rows)
+
+
+def linked_folders(top: Path) -> list[Path]:
+    """Symbolic links to folders below ``top`` (rglob does not descend into them)."""
+    found = []
+    for root, subdirs, _ in os.walk(top):
+        found += [Path(root) / d for d in subdirs if (Path(root) / d).is_symlink()]
+    return sorted(found)
 
 
 def resolve_keys(frame: pd.DataFrame, keys: list[str]) -> list[str]:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import UsageError
+from ..records import output_folder
 from .collect import load_runs, resolve_keys
 from .tables import DEFAULT_METRICS, aggregate, wide, write_tables
 
@@ -38,7 +39,7 @@ def report(args: list[str]) -> int:
     if table.empty:
         raise UsageError(f"report: none of the metrics {', '.join(metrics)} is in these runs")
     display = wide(table, by).rename(columns=lambda c: c.removeprefix("config."))
-    out_dir = Path(opts.out) if opts.out else Path(opts.dirs[0]) / "report"
+    out_dir = output_folder(Path(opts.out) if opts.out else Path(opts.dirs[0]) / "report")
     paths = write_tables(table, display, out_dir, opts.name or "report")
     print(display.to_markdown(index=False))
     print(f"\nsparseae: {frame['run_dir'].nunique()} run(s), {len(frame)} fold(s) -> "
@@ -52,7 +53,7 @@ def paper_report(opts) -> int:
 
     block = paper_tables.paper_block(opts.table, conf_dir())
     frame = load_runs(opts.dirs)
-    out_dir = Path(opts.out) if opts.out else Path(opts.dirs[0]) / "report"
+    out_dir = output_folder(Path(opts.out) if opts.out else Path(opts.dirs[0]) / "report")
     stem = opts.name or opts.table
     if "metrics" in block:  # columns are metrics (e.g. the part-based AE tables)
         table = paper_tables.compare_metrics(frame, block)

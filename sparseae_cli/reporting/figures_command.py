@@ -12,6 +12,7 @@ import numpy as np
 
 from ..artifacts import RunArtifacts, find_run
 from ..errors import UsageError
+from ..records import output_folder
 from .figures import image_grid, latent_pca, loss_curves
 
 
@@ -35,15 +36,13 @@ def figures(args: list[str]) -> int:
         from .collect import load_runs
         from .parts_figures import grid_figures
 
-        out = Path(opts.out) if opts.out else Path(opts.runs[0]) / "figures"
-        out.mkdir(parents=True, exist_ok=True)
+        out = output_folder(Path(opts.out) if opts.out else Path(opts.runs[0]) / "figures")
         written = grid_figures(load_runs(opts.runs), out)
         print(f"sparseae: figures -> {', '.join(str(p) for p in written if p.suffix == '.png')}")
         return 0
     chosen = [find_run(opts.runs, sel) for sel in opts.select] if opts.select else opts.runs
     runs = [RunArtifacts(r) for r in chosen]
-    out = Path(opts.out) if opts.out else runs[0].dir / "figures"
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(Path(opts.out) if opts.out else runs[0].dir / "figures")
     written = []
     if all(r.dictionary() is not None and r.examples() is not None for r in runs):
         from .parts_figures import model_figures
