@@ -90,7 +90,8 @@ def test_grid_figures_need_a_regularised_run(tmp_path):
 
 def _record(folder: Path, params: dict, config: dict) -> None:
     folder.mkdir(parents=True)
-    (folder / "metrics.json").write_text(json.dumps({"params": params, "config": config}))
+    record = {"status": "complete", "params": params, "config": config, "dataset": {}, "folds": []}
+    (folder / "metrics.json").write_text(json.dumps(record))
 
 
 def test_find_run_matches_params_and_dotted_config_keys(tmp_path):
