@@ -83,3 +83,38 @@ def test_validation_names_no_plugin():
     for registry in (MODELS, DATASETS, REGULARIZERS, SCHEDULES, METRICS):
         for name in registry:
             assert f'"{name}"' not in text and f"'{name}'" not in text, name
+
+
+@pytest.mark.parametrize("overrides, fragments", [
+        (["model.arch=resnet"], ["model.arch must be one of netbio, lenet, fair4"]),
+        (["model.hidden=0"], ["model.hidden must be an integer >= 1"]),
+        (["regularizer=kl", "p=1.5"], ["p must be > 0 and < 1", "1.5"]),
+        (["regularizer=l2", "beta=-1"], ["beta must be >= 0"]),
+        (["train.schedule=cosine"], ["unknown train.schedule 'cosine'", "double_descent"]),
+        (["train.optimizer=rmsprop"], ["unknown train.optimizer 'rmsprop'", "adadelta"]),
+        (["model=sparse_nmf", "sparseness=1.2"], ["model.sparseness must be > 0 and < 1"]),
+        (["seed=-1"], ["seed must be an integer >= 0"]),
+        (["eta=nan"], ["eta must be > 0"]),
+        (["eta=inf"], ["eta must be > 0"]),
+        (["lam=nan"], ["lam must be >= 0"]),
+        (["train.lr=nan"], ["train.lr must be > 0"]),
+        (["threads=0"], ["threads must be null or an integer >= 1"]),
+        (["threads=-1"], ["threads must be null or an integer >= 1"]),
+        (["threads=abc"], ["threads must be null or an integer >= 1", "abc"]),
+        (["dataset.max_samples=-5"], ["dataset.max_samples must be null or an integer >= 1"]),
+        (["dataset.max_samples=abc"], ["dataset.max_samples must be null or an integer >= 1"]),
+        (["dataset=synthetic", "dataset.n_features=0"], ["dataset.n_features must be an integer >= 1"]),
+        (["dataset=synthetic", "dataset.n_classes=1"], ["dataset.n_classes must be an integer >= 2"]),
+        (["regularizer=none", "beta=-1"], ["beta must be >= 0"]),
+        (["model=sklearn_nmf", "regularizer=l1", "beta=0.1"], ["regularizer.name must be one of none"]),
+])
+def test_bad_values_are_refused_in_one_line_before_any_work(overrides, fragments, tmp_path):
+    """The check `sparseae train` runs before Hydra starts (test_cli runs some through the CLI)."""
+    from sparseae_cli.cli import conf_dir
+    from sparseae_cli.config_check import check_overrides
+
+    with pytest.raises(UsageError) as refused:
+        check_overrides([*overrides, f"hydra.run.dir={tmp_path / 'r'}"], conf_dir())
+    message = str(refused.value)
+    assert "\n" not in message and all(f in message for f in fragments), message
+    assert not (tmp_path / "r").exists()
