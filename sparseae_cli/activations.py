@@ -19,8 +19,6 @@ DECODER_ACTIVATIONS: Registry = Registry("decoder activation")
 DECODER_ACTIVATIONS.register("identity")(torch.nn.Identity())
 # The part-based AE report's decoder: LeakyReLU with slope 0.1 (Ponchon 2018).
 DECODER_ACTIVATIONS.register("leaky_relu:0.1")(functools.partial(F.leaky_relu, negative_slope=0.1))
-DECODER_ACTIVATIONS.register("sigmoid")(torch.sigmoid)
-DECODER_ACTIVATIONS.register("relu")(torch.relu)
 
 
 def activate(z: torch.Tensor, name: str | None) -> torch.Tensor:

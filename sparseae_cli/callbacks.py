@@ -27,6 +27,8 @@ def read_exit_code(path: Path) -> int:
 
 
 class FailedJobsCallback(Callback):
+    started = 0.0  # when the sweep began (time.time)
+
     def on_multirun_start(self, config, **kwargs) -> None:
         self.started = time.time()
 
@@ -34,7 +36,7 @@ class FailedJobsCallback(Callback):
         sweep_dir = Path(str(config.hydra.sweep.dir))
         # Only this sweep's failures: a FAILED left by an earlier sweep in the same folder (a job
         # this one did not run) is not news, and must not turn a successful sweep into a failure.
-        since = getattr(self, "started", 0.0) - 1.0  # coarse file-system clocks
+        since = self.started - 1.0  # coarse file-system clocks
         found = sorted(p for p in sweep_dir.glob(f"*/{FAILED_FILE}") if p.stat().st_mtime >= since)
         failed_jobs.update({p.parent: read_exit_code(p) for p in found})
         if found:

@@ -93,17 +93,20 @@ def _check_keys(variant: list[str], groups: dict[str, list[str]], config_name: s
             )
 
 
-def _check_sweeps_of_sweeps(overrides: list[str], groups: dict[str, list[str]], config_name: str) -> None:
+def _fixed(overrides: list[str]) -> tuple[list, list[str]]:
+    """The parsed overrides, and the texts of those that are not sweeps."""
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    return parsed, [t for o, t in zip(parsed, overrides) if not o.is_sweep_override()]
+
+
+def _check_sweeps_of_sweeps(overrides: list[str], groups: dict[str, list[str]], config_name: str,
+                            grid) -> None:
     """A group choice that sets the sweep itself (hydra.sweeper.params, e.g. a baseline that
     replaces the p x beta grid) cannot be one value of a command-line sweep: Hydra expands the
-    sweep before any choice is composed, so each value would run once per grid point."""
-    parsed = OverridesParser.create().parse_overrides(overrides)
-    fixed = [t for o, t in zip(parsed, overrides) if not o.is_sweep_override()]
-    swept = [o for o in parsed if o.is_sweep_override() and o.key_or_group in groups]
-    if not swept:
-        return
-    grid = compose(config_name, overrides=fixed, return_hydra_config=True).hydra.sweeper.params
-    for override in swept:
+    sweep before any choice is composed, so each value would run once per grid point. ``grid``:
+    the sweep without that choice."""
+    parsed, fixed = _fixed(overrides)
+    for override in (o for o in parsed if o.is_sweep_override() and o.key_or_group in groups):
         for value in override.sweep_string_iterator():
             choice = f"{override.key_or_group}={value}"
             own = compose(config_name, overrides=[*fixed, choice], return_hydra_config=True)
@@ -112,9 +115,8 @@ def _check_sweeps_of_sweeps(overrides: list[str], groups: dict[str, list[str]], 
                                  f"value of a sweep; run each {override.key_or_group} on its own")
 
 
-def _check_output_dir(overrides: list[str], config_name: str, multirun: bool) -> None:
+def _check_output_dir(hydra_cfg, multirun: bool) -> None:
     """The run's (or sweep's) folder must be a folder that can be created and written."""
-    hydra_cfg = compose(config_name, overrides=_variants(overrides)[0], return_hydra_config=True).hydra
     sweep = multirun or hydra_cfg.mode == RunMode.MULTIRUN
     key = "hydra.sweep.dir" if sweep else "hydra.run.dir"
     folder = Path(str(hydra_cfg.sweep.dir if sweep else hydra_cfg.run.dir)).expanduser().absolute()
@@ -127,32 +129,31 @@ def _check_output_dir(overrides: list[str], config_name: str, multirun: bool) ->
                          "another folder")
 
 
-def _config_sweep(overrides: list[str], config_name: str) -> list[str]:
-    """The sweep an experiment's config declares (hydra.sweeper.params) as overrides, less the
-    keys the command line sets itself (those win, as in Hydra's sweeper)."""
-    parsed = OverridesParser.create().parse_overrides(overrides)
-    fixed = [t for o, t in zip(parsed, overrides) if not o.is_sweep_override()]
-    params = compose(config_name, overrides=fixed, return_hydra_config=True).hydra.sweeper.get("params") or {}
-    given = {o.key_or_group for o in parsed}
-    return [f"{key}={value}" for key, value in params.items() if key not in given]
+def _config_sweep(overrides: list[str], grid) -> list[str]:
+    """The sweep an experiment's config declares (``grid``, its hydra.sweeper.params) as
+    overrides, less the keys the command line sets itself (those win, as in Hydra's sweeper)."""
+    given = {o.key_or_group for o in _fixed(overrides)[0]}
+    return [f"{key}={value}" for key, value in (grid or {}).items() if key not in given]
 
 
 def check_overrides(overrides: list[str], conf_dir: Path, config_name: str = "config",
                     multirun: bool = False) -> None:
     """Every value of the command line and of the experiment's own sweep, checked before any job."""
     groups = config_groups(conf_dir)
-    _variants(overrides)  # parses, and refuses sweeps over Hydra's own keys
+    variants = _variants(overrides)  # parses, and refuses sweeps over Hydra's own keys
     _check_group_choices(overrides, groups)
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(conf_dir), version_base="1.3"):
             try:
-                for variant in _variants(overrides):
+                for variant in variants:
                     _check_keys(variant, groups, config_name)
-                for variant in _variants(overrides + _config_sweep(overrides, config_name)):
+                base = compose(config_name, overrides=_fixed(overrides)[1], return_hydra_config=True).hydra
+                grid = base.sweeper.get("params")
+                for variant in _variants(overrides + _config_sweep(overrides, grid)):
                     validate_config(compose(config_name, overrides=variant))
-                _check_sweeps_of_sweeps(overrides, groups, config_name)
-                _check_output_dir(overrides, config_name, multirun)
+                _check_sweeps_of_sweeps(overrides, groups, config_name, grid)
+                _check_output_dir(base, multirun)
             except (HydraException, OmegaConfBaseException) as exc:
                 raise UsageError(_one_line(exc)) from None
     finally:

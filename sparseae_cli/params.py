@@ -91,26 +91,13 @@ class Optional:
         return f"null or {self.inner.describe()}"
 
 
-@dataclass(frozen=True)
-class IntList:
-    """A non-empty list of integers >= ``low`` (layer sizes)."""
-
-    low: int = 1
-
-    def accepts(self, value) -> bool:
-        items = list(value) if OmegaConf.is_list(value) or isinstance(value, (list, tuple)) else [value]
-        return bool(items) and all(Interval(int, self.low).accepts(v) for v in items)
-
-    def describe(self) -> str:
-        return f"an integer or a list of integers >= {self.low}"
-
-
-Constraint = Interval | Options | Optional | IntList
+Constraint = Interval | Options | Optional
 NON_NEGATIVE = Interval(float, 0, None)
 POSITIVE = Interval(float, 0, None, closed="neither")
 POSITIVE_INT = Interval(int, 1, None)
 NON_NEGATIVE_INT = Interval(int, 0, None)
 UNIT_OPEN = Interval(float, 0, 1, closed="neither")
+_ABSENT = object()
 
 
 def check(node, constraints: dict[str, Constraint], prefix: str = "", root=None) -> None:
@@ -120,17 +107,13 @@ def check(node, constraints: dict[str, Constraint], prefix: str = "", root=None)
     A key starting with "/" is looked up in ``root`` (the whole config) instead: a plug-in's
     say on another group's choice, e.g. a model fitted without gradients takes no regularizer.
     """
+    node = node if OmegaConf.is_config(node) else OmegaConf.create(node)
     for key, constraint in constraints.items():
         if key.startswith("/"):
             check(root, {key[1:]: constraint})
             continue
-        if OmegaConf.is_config(node):
-            if OmegaConf.select(node, key, default="__absent__") == "__absent__":
-                continue
-            value = OmegaConf.select(node, key)
-        else:
-            if key not in node:
-                continue
-            value = node[key]
+        value = OmegaConf.select(node, key, default=_ABSENT)
+        if value is _ABSENT:
+            continue
         if not constraint.accepts(value):
             raise UsageError(f"{prefix}{key} must be {constraint.describe()}, got {value!r}")

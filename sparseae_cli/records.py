@@ -95,13 +95,12 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def read_record(path: Path) -> dict | None:
+    """The finished run recorded at ``path``, or None (no file, or not a complete record)."""
     try:
-        with open(path) as handle:
-            record = json.load(handle)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        record = read_json_record(path)
+    except (OSError, UsageError):
         return None
-    # A record users copied or edited may be any JSON value: only a complete object counts.
-    return record if isinstance(record, dict) and record.get("status") == "complete" else None
+    return record if record.get("status") == "complete" else None
 
 
 MAX_RECORD_BYTES = 64 << 20  # a record holds metrics and loss curves: far below this

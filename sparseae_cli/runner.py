@@ -21,7 +21,7 @@ from omegaconf import OmegaConf
 from . import preprocess, records, runtime
 from .constraints import CONSTRAINTS  # noqa: F401  (registers constraints)
 from .datasets import DATASETS
-from .errors import DataError, UsageError
+from .errors import DataError
 from .metrics import METRICS, EvalInputs
 from .models import MODELS, DataSpec, FittedModel, GradientModel
 from .regularizers import make_penalty
@@ -149,14 +149,11 @@ def train_members(cfg, data, members: list[Member], device, progress: bool,
 
 @torch.no_grad()
 def check_outputs(cfg, model, spec: DataSpec) -> None:
-    """The regularizer's ``on`` must name an output of the model: checked on two zero rows."""
-    on = cfg.regularizer.get("on", "code")
-    if not isinstance(model, GradientModel) or cfg.regularizer.name == "none" or on == "code":
-        return
-    outputs = model.eval()({"x": torch.zeros(2, spec.n_features)}, EVALUATION)
-    if on not in outputs:
-        raise UsageError(f"regularizer.on={on} is not an output of model={cfg.model.name}; "
-                         f"choose one of: {', '.join(outputs)}")
+    """The penalty applies to this model's outputs (``regularizer.on`` names one of them):
+    checked once on two zero rows, before any training."""
+    penalty = make_penalty(cfg.regularizer)
+    if isinstance(model, GradientModel) and penalty is not None:
+        penalty(model.eval()({"x": torch.zeros(2, spec.n_features)}, EVALUATION), EVALUATION)
 
 
 def _member_name(member: Member) -> str:

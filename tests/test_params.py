@@ -12,7 +12,7 @@ from sparseae_cli.datasets import DATASETS
 from sparseae_cli.errors import UsageError
 from sparseae_cli.metrics import METRICS
 from sparseae_cli.models import MODELS
-from sparseae_cli.params import Interval, IntList, Optional, Options, check
+from sparseae_cli.params import Interval, Optional, Options, check
 from sparseae_cli.regularizers import REGULARIZERS
 from sparseae_cli.training.schedules import SCHEDULES
 
@@ -25,7 +25,6 @@ from .conftest import composed
     (Interval(int, 2), [2, 10**12], [1, 2.0, "2", False]),
     (Options(("sum", "mean")), ["sum", "mean"], ["avg", None, 1]),
     (Optional(Interval(int, 0)), [None, 0, 7], [-1, 1.5]),
-    (IntList(1), [3, [128, 64, 32]], [[], [0], [32, 0], [1.5], "32"]),
 ])
 def test_constraints_accept_and_refuse(constraint, good, bad):
     assert all(constraint.accepts(v) for v in good)
