@@ -17,6 +17,8 @@ from .registry import Registry
 DECODER_ACTIVATIONS: Registry = Registry("decoder activation")
 
 DECODER_ACTIVATIONS.register("identity")(torch.nn.Identity())
+# The lecture's AEs on images in [0, 1] (the Keras blog's sigmoid output layer).
+DECODER_ACTIVATIONS.register("sigmoid")(torch.sigmoid)
 # The part-based AE report's decoder: LeakyReLU with slope 0.1 (Ponchon 2018).
 DECODER_ACTIVATIONS.register("leaky_relu:0.1")(functools.partial(F.leaky_relu, negative_slope=0.1))
 

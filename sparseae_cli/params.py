@@ -91,7 +91,21 @@ class Optional:
         return f"null or {self.inner.describe()}"
 
 
-Constraint = Interval | Options | Optional
+@dataclass(frozen=True)
+class ListOf:
+    """A non-empty list whose every item ``inner`` accepts (e.g. layer sizes [128, 64, 32])."""
+
+    inner: Interval | Options
+
+    def accepts(self, value) -> bool:
+        items = OmegaConf.to_container(value) if OmegaConf.is_list(value) else value
+        return isinstance(items, (list, tuple)) and len(items) > 0 and all(map(self.inner.accepts, items))
+
+    def describe(self) -> str:
+        return f"a non-empty list, each item {self.inner.describe()}"
+
+
+Constraint = Interval | Options | Optional | ListOf
 NON_NEGATIVE = Interval(float, 0, None)
 POSITIVE = Interval(float, 0, None, closed="neither")
 POSITIVE_INT = Interval(int, 1, None)

@@ -21,7 +21,8 @@ HASH_EXCLUDED = ("data_dir", "device", "threads", "progress", "resume", "train.c
                  "model.train.compile_optimizer")
 # Options added after runs were recorded hash as if absent at their default value, so those
 # runs keep their hash (a finished run is not retrained, a checkpoint still resumes).
-HASH_NEUTRAL = {"train.precision": "fp32", "regularizer.on": "code"}
+HASH_NEUTRAL = {"train.precision": "fp32", "regularizer.on": "code", "train.corruption": "none",
+                "train.noise_factor": 0.5}
 _ANY = object()
 
 

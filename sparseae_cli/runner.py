@@ -20,10 +20,12 @@ from omegaconf import OmegaConf
 
 from . import preprocess, records, runtime
 from .constraints import CONSTRAINTS  # noqa: F401  (registers constraints)
+from .corruptions import corrupt_array
 from .datasets import DATASETS
 from .errors import DataError
 from .metrics import METRICS, EvalInputs
 from .models import MODELS, DataSpec, FittedModel, GradientModel
+from .models.base import jacobians
 from .regularizers import make_penalty
 from .splits import Split, make_splits
 from .training.checkpoint import Checkpoint
@@ -90,6 +92,7 @@ def prepare(cfg, data, split: Split, spec: DataSpec, device) -> Member:
     )
     torch.manual_seed(split.seed)  # every fold of a seed starts from the same weights
     model = MODELS.get(cfg.model.name)(cfg.model, spec).to(device)
+    model.check_inputs(X_train)
     return Member(split, X_train, X_test, model)
 
 
@@ -124,14 +127,14 @@ def train_members(cfg, data, members: list[Member], device, progress: bool,
                                     for name, column in data.columns(m.split.train).items()}}
             for m in members]
     batch = int(cfg.train.batch_size)
-    penalty = make_penalty(cfg.regularizer)
     if (cfg.train.get("ensemble", True) and len(members) > 1 and can_stack(members[0].model)
             and StackedBatches.compatible([len(s["x"]) for s in sets], batch)):
         log.info("training %d members as one stacked ensemble", len(members))
         stacked = stack_models([m.model for m in members])
         constraint = _constraint(cfg, stacked, stacked=True)
         batches = StackedBatches(sets, batch, [_generator(m.split) for m in members])
-        result = fit(stacked, batches, cfg.train, constraint, progress=progress, penalty=penalty,
+        result = fit(stacked, batches, cfg.train, constraint, progress=progress,
+                     penalty=make_penalty(cfg.regularizer, stacked),
                      checkpoint=checkpoint and checkpoint.member("ensemble"))
         unstack_into(stacked, [m.model for m in members])
         for e, member in enumerate(members):
@@ -144,16 +147,39 @@ def train_members(cfg, data, members: list[Member], device, progress: bool,
         member.constraint = _constraint(cfg, member.model)
         batches = Batches(sets[i - 1], batch, _generator(member.split))
         member.result = fit(member.model, batches, cfg.train, member.constraint, progress=progress,
-                            penalty=penalty, checkpoint=checkpoint and checkpoint.member(_member_name(member)))
+                            penalty=make_penalty(cfg.regularizer, member.model),
+                            checkpoint=checkpoint and checkpoint.member(_member_name(member)))
 
 
 @torch.no_grad()
 def check_outputs(cfg, model, spec: DataSpec) -> None:
     """The penalty applies to this model's outputs (``regularizer.on`` names one of them):
     checked once on two zero rows, before any training."""
-    penalty = make_penalty(cfg.regularizer)
+    penalty = make_penalty(cfg.regularizer, model)
     if isinstance(model, GradientModel) and penalty is not None:
-        penalty(model.eval()({"x": torch.zeros(2, spec.n_features)}, EVALUATION), EVALUATION)
+        batch = {"x": torch.zeros(2, spec.n_features)}
+        with torch.enable_grad():  # a penalty on the encoder's Jacobian differentiates
+            penalty(batch, model.eval()(batch, EVALUATION), EVALUATION)
+
+
+def _corrupted_test(cfg, member: Member) -> np.ndarray | None:
+    """The test set corrupted as training corrupted its inputs (seeded by the split's seed:
+    every model of a comparison denoises the same images); None without a corruption."""
+    name = cfg.train.get("corruption", "none")
+    if name == "none":
+        return None
+    low, high = float(member.X_train.min()), float(member.X_train.max())
+    return corrupt_array(member.X_test, name, float(cfg.train.noise_factor), member.split.seed, low, high)
+
+
+def _jacobians_of(model, device):
+    """x (n, d) -> d code / d x (n, k, d), exact (models.base.jacobians), in chunks."""
+    def compute(x: np.ndarray) -> np.ndarray:
+        model.eval()
+        parts = [jacobians(model.encode, torch.as_tensor(chunk, dtype=torch.float32, device=device)).detach().cpu()
+                 for chunk in np.array_split(x, max(1, len(x) // 64))]
+        return torch.cat(parts).numpy()
+    return compute
 
 
 def _member_name(member: Member) -> str:
@@ -170,6 +196,7 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
     to = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device)  # noqa: E731
     out_test = _forward_all(model, to(member.X_test))
     out_train = _forward_all(model, to(member.X_train)) if cfg.eval.get("train_codes", True) else {}
+    noisy_test = _corrupted_test(cfg, member)
     params = member.constraint.params
     input_layer = _input_layer(model)
     dictionary = model.dictionary()
@@ -184,6 +211,11 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
         feature_names=data.feature_names,
         first_layer=input_layer if input_layer in params else None,
         atoms=atoms, decoder_bias=bias, decoder_activation=activation, image_shape=data.image_shape,
+        x_train=member.X_train, reconstruction_train=out_train.get("reconstruction"),
+        x_test_noisy=noisy_test,
+        reconstruction_test_noisy=(_forward_all(model, to(noisy_test)).get("reconstruction")
+                                   if noisy_test is not None else None),
+        jacobians=_jacobians_of(model, device) if isinstance(model, GradientModel) else None,
         seed=split.seed, options=cfg.eval,
     )
     metrics: dict = {"seed": split.seed, "fold": split.fold}
@@ -203,9 +235,11 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
                     activation=np.array(dictionary.activation))
     if data.image_shape is not None and "reconstruction" in out_test:
         # A few test images and their reconstructions, for figures that must not retrain.
+        noisy = ({"noisy": noisy_test[:N_EXAMPLES], "denoised": inputs.reconstruction_test_noisy[:N_EXAMPLES]}
+                 if noisy_test is not None else {})
         save_arrays(out_dir / f"examples_{tag}.npz", x=member.X_test[:N_EXAMPLES],
                     reconstruction=out_test["reconstruction"][:N_EXAMPLES],
-                    code=out_test["code"][:N_EXAMPLES], y=inputs.y_test[:N_EXAMPLES])
+                    code=out_test["code"][:N_EXAMPLES], y=inputs.y_test[:N_EXAMPLES], **noisy)
     metrics.update(budget_used(member.result.history))
     metrics["loss_history"] = member.result.history
     return metrics

@@ -27,7 +27,7 @@ def counting_penalty(kill_after: int | None):
     """A zero penalty that counts training steps and raises Killed after ``kill_after`` of them."""
     calls = {"n": 0}
 
-    def penalty(outputs, ctx):
+    def penalty(batch, outputs, ctx):
         calls["n"] += 1
         if kill_after is not None and calls["n"] > kill_after:
             raise Killed

@@ -136,7 +136,7 @@ def resumes_bit_for_bit(make, tmp_path, epochs=4, kill_at_step=9) -> None:
     history = train_epochs(reference, Batches(columns, 8, torch.Generator().manual_seed(3)), TRAIN, epochs)
     steps = {"n": 0}
 
-    def kill(outputs, ctx):
+    def kill(batch, outputs, ctx):
         steps["n"] += 1
         if steps["n"] > kill_at_step:
             raise Killed

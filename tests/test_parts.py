@@ -20,13 +20,16 @@ from sparseae_cli.metrics import METRICS, EvalInputs
 from sparseae_cli.metrics.dilation import dilate_cross
 from sparseae_cli.metrics.svm import svm_protocol
 from sparseae_cli.models import MODELS, DataSpec
-from sparseae_cli.regularizers import REGULARIZERS
+from sparseae_cli.regularizers import REGULARIZERS, Penalized
 
 CODE = torch.tensor([[0.2, 0.9], [0.4, 0.5]], dtype=torch.float64)  # unit means t = (0.3, 0.7)
 
 
 def reg(name, p=0.1, beta=2.0, eps=1e-8):
-    return REGULARIZERS.get(name), OmegaConf.create({"p": p, "beta": beta, "eps": eps})
+    """The regulariser as a function of the code alone (a batch without padding)."""
+    function = REGULARIZERS.get(name)
+    return (lambda code, cfg, batch=None: function(Penalized(code, batch or {}, None), cfg),
+            OmegaConf.create({"p": p, "beta": beta, "eps": eps}))
 
 
 @pytest.mark.parametrize(
@@ -58,13 +61,13 @@ def test_a_regulariser_penalises_the_output_its_config_names():
 
     hidden = torch.tensor([[1.0, -2.0], [0.0, 3.0]])
     outputs = {"code": CODE.float(), "decoder_hidden": hidden}
-    on_code = make_penalty(OmegaConf.create({"name": "l1", "p": 0.1, "beta": 0.5, "on": "code"}))
-    on_hidden = make_penalty(OmegaConf.create({"name": "l1", "p": 0.1, "beta": 0.5, "on": "decoder_hidden"}))
-    assert on_code(outputs, None).item() == pytest.approx(0.5 * (1.1 + 0.9) / 2)
-    assert on_hidden(outputs, None).item() == pytest.approx(0.5 * (3 + 3) / 2)
-    assert make_penalty(OmegaConf.create({"name": "none", "p": 0.1, "beta": 0.5})) is None
+    on_code = make_penalty(OmegaConf.create({"name": "l1", "p": 0.1, "beta": 0.5, "on": "code"}), None)
+    on_hidden = make_penalty(OmegaConf.create({"name": "l1", "p": 0.1, "beta": 0.5, "on": "decoder_hidden"}), None)
+    assert on_code({}, outputs, None).item() == pytest.approx(0.5 * (1.1 + 0.9) / 2)
+    assert on_hidden({}, outputs, None).item() == pytest.approx(0.5 * (3 + 3) / 2)
+    assert make_penalty(OmegaConf.create({"name": "none", "p": 0.1, "beta": 0.5}), None) is None
     with pytest.raises(UsageError, match="regularizer.on=decoder_hidden is not an output"):
-        on_hidden({"code": CODE}, None)
+        on_hidden({}, {"code": CODE}, None)
 
 
 def test_l1_regulariser_and_stacked_codes():
@@ -73,6 +76,17 @@ def test_l1_regulariser_and_stacked_codes():
     kl, kcfg = reg("kl")
     stacked = torch.stack([CODE, CODE.flip(0)])
     assert kl(stacked, kcfg).item() == pytest.approx(2 * kl(CODE, kcfg).item())
+
+
+@pytest.mark.parametrize("name", ["l1", "kl", "l2", "log", "eps_l1"])
+def test_padding_rows_of_a_stacked_batch_do_not_count(name):
+    """A member padded with a zero-weight row is penalised as if trained alone."""
+    fn, cfg = reg(name)
+    padded = torch.cat([CODE, torch.full((1, 2), 0.8, dtype=CODE.dtype)])
+    stacked = torch.stack([torch.cat([CODE, CODE[:1]]), padded])
+    weight = torch.tensor([[1.0, 1.0, 1.0], [1.0, 1.0, 0.0]], dtype=CODE.dtype)
+    alone = fn(torch.cat([CODE, CODE[:1]]), cfg) + fn(CODE, cfg)
+    assert fn(stacked, cfg, {"weight": weight}).item() == pytest.approx(alone.item())
 
 
 def test_hoyer_measure_known_vectors():

@@ -210,7 +210,7 @@ def fit_asym_ae(precision: str, record_dtypes: list | None = None):
     X = torch.rand(64, 784, generator=torch.Generator().manual_seed(1))
     seen = []
 
-    def penalty(outputs, ctx):
+    def penalty(batch, outputs, ctx):
         seen.append(outputs["code"].dtype)
         return 0.1 * outputs["code"].mean()
 

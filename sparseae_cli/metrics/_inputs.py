@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -27,5 +27,13 @@ class EvalInputs:
     decoder_bias: np.ndarray | None = None
     decoder_activation: str | None = None  # a name in sparseae_cli.activations
     image_shape: tuple | None = None
+    x_train: np.ndarray | None = None
+    reconstruction_train: np.ndarray | None = None  # None when eval.train_codes=false
+    # Denoising runs (train.corruption): the test set corrupted as in training (seeded), and its
+    # reconstruction; None otherwise.
+    x_test_noisy: np.ndarray | None = None
+    reconstruction_test_noisy: np.ndarray | None = None
+    # d code / d x at given inputs, (n, k, d): gradient models only (computed on demand: costly).
+    jacobians: Callable[[np.ndarray], np.ndarray] | None = None
     seed: int = 0
     options: Any = None  # the eval config (metric settings)

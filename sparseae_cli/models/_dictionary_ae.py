@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..params import NON_NEGATIVE, POSITIVE_INT
-from .base import Dictionary, GradientModel, batch_mean
+from .base import Dictionary, GradientModel, batch_mean, clean_input
 
 NEGATIVE_SLOPE = 0.1
 DECODER_ACTIVATION = "leaky_relu:0.1"  # its name in sparseae_cli.activations
@@ -48,7 +48,7 @@ class DictionaryAE(GradientModel):
         return {"code": h, "reconstruction": self.decode(h)}
 
     def loss(self, batch, outputs, ctx=None):
-        per_sample = F.mse_loss(outputs["reconstruction"], batch["x"], reduction="none").mean(-1)
+        per_sample = F.mse_loss(outputs["reconstruction"], clean_input(batch), reduction="none").mean(-1)
         mse = batch_mean(per_sample, batch)
         parts = {"mse": mse}
         total = mse

@@ -12,7 +12,9 @@ Both may return a ``Dictionary`` (a one-layer decoder's atoms) and ``sample(n, g
 (draws in input space, for generative models); the defaults say "none".
 
 A batch is a mapping: ``x`` (inputs), ``y`` (labels), ``group`` (sample of origin, when the
-dataset has one) and, in a stacked ensemble, ``weight`` (1 for real rows, 0 for padding).
+dataset has one), in a stacked ensemble ``weight`` (1 for real rows, 0 for padding) and, when
+training corrupts the inputs (denoising), ``clean``: what a reconstruction is compared with
+(``clean_input``).
 Tensors of a stacked ensemble carry a leading member dimension: (E, B, ...).
 """
 
@@ -57,6 +59,10 @@ class SparseModel(nn.Module):
         """The decoder as atoms, when it is one dense layer (for the dilation metric)."""
         return None
 
+    def check_inputs(self, X: np.ndarray) -> None:
+        """Raise DataError (one line) when the model cannot take these (preprocessed) inputs,
+        e.g. a cross-entropy reconstruction of data outside [0, 1]; checked before training."""
+
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor | None:
         """``n`` draws in input space from the model's prior, decoded; None if not generative."""
         return None
@@ -78,6 +84,17 @@ class GradientModel(SparseModel):
     def after_step(self) -> None:
         """Called after every optimiser step (e.g. renormalise dictionary atoms)."""
 
+    def contraction(self, x: torch.Tensor) -> torch.Tensor:
+        """||J_f(x_i)||_F^2 for every row, J_f the Jacobian of the encoder f = ``encode``
+        (the contractive AE's penalty, Rifai et al. ICML 2011): shape (..., B).
+
+        Exact, by reverse-mode autodiff (torch.func.jacrev, one vector-Jacobian product per code
+        unit, vmapped over rows), differentiable for training. Models with a closed form
+        override it. In a stacked ensemble (x of shape (E, B, d)) member e's code depends on
+        its own input only, so the cross-member blocks of the Jacobian are dropped.
+        """
+        return jacobians(self.encode, x).square().sum(dim=(-2, -1))
+
 
 class FittedModel(SparseModel):
     """A model fitted on a whole data matrix at once, without gradients. It encodes whole
@@ -89,6 +106,21 @@ class FittedModel(SparseModel):
     def forward(self, batch: Batch, ctx: TrainingContext | None = None) -> Outputs:
         code = self.encode(batch["x"])
         return {"code": code, "reconstruction": self.decode(code)}
+
+
+def clean_input(batch: Batch) -> torch.Tensor:
+    """What a reconstruction should equal: the clean input when training corrupted ``x``."""
+    return batch.get("clean", batch["x"])
+
+
+def jacobians(encode, x: torch.Tensor) -> torch.Tensor:
+    """d encode(x_i) / d x_i for every row: (B, k, d), or (E, B, k, d) for stacked inputs."""
+    if x.ndim == 2:
+        return torch.func.vmap(torch.func.jacrev(lambda row: encode(row[None])[0]))(x)
+    # Stacked: one row of every member at a time; keep each member's own block (e, :, e, :).
+    per_row = torch.func.vmap(torch.func.jacrev(lambda rows: encode(rows[:, None])[:, 0]), in_dims=1)(x)
+    members = torch.arange(x.shape[0], device=x.device)
+    return per_row[:, members, :, members, :]  # advanced indices first: (E, B, k, d)
 
 
 def batch_sum(values: torch.Tensor, batch: Batch) -> torch.Tensor:

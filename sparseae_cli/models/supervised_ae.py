@@ -15,7 +15,7 @@ from ..errors import UsageError
 from ..params import NON_NEGATIVE, POSITIVE, POSITIVE_INT, Optional, Options
 from . import MODELS, DataSpec
 from ._layers import ACTIVATIONS, mlp
-from .base import GradientModel, batch_mean, batch_sum, padding_weight
+from .base import GradientModel, batch_mean, batch_sum, clean_input, padding_weight
 
 # Hidden sizes per architecture (encoder side; the decoder mirrors it).
 ARCHITECTURES = {
@@ -57,7 +57,7 @@ class SupervisedAE(GradientModel):
         A stacked ensemble pads ragged batches with zero-weight rows (``batch["weight"]``);
         ``mean`` divides by the weight of each model's batch.
         """
-        x, y, logits = batch["x"], batch["y"], outputs["logits"]
+        x, y, logits = clean_input(batch), batch["y"], outputs["logits"]
         ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
                              weight=self.class_weights, reduction="none").reshape(y.shape)
         if self.recon == "smooth_l1":

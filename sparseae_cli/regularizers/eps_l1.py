@@ -2,10 +2,10 @@
 
 import torch
 
-from . import REGULARIZERS, TARGET
+from . import REGULARIZERS, TARGET, Penalized
 
 
 @REGULARIZERS.register("eps_l1", TARGET)
-def eps_l1_penalty(code: torch.Tensor, cfg, ctx=None) -> torch.Tensor:
-    t = code.mean(dim=-2)
+def eps_l1_penalty(term: Penalized, cfg) -> torch.Tensor:
+    t = term.unit_means()
     return float(cfg.beta) * torch.sqrt((float(cfg.p) - t) ** 2 + float(cfg.eps)).sum()

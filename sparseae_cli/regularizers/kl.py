@@ -5,12 +5,12 @@ Needs codes in (0, 1), e.g. a sigmoid encoder."""
 
 import torch
 
-from . import PROBABILITY_TARGET, REGULARIZERS
+from . import PROBABILITY_TARGET, REGULARIZERS, Penalized
 
 
 @REGULARIZERS.register("kl", PROBABILITY_TARGET)
-def kl_penalty(code: torch.Tensor, cfg, ctx=None) -> torch.Tensor:
+def kl_penalty(term: Penalized, cfg) -> torch.Tensor:
     p = float(cfg.p)
-    t = code.mean(dim=-2).clamp(1e-7, 1 - 1e-7)
+    t = term.unit_means().clamp(1e-7, 1 - 1e-7)
     terms = p * torch.log(p / t) + (1 - p) * torch.log((1 - p) / (1 - t))
     return float(cfg.beta) * terms.sum()

@@ -3,10 +3,10 @@ S = (p - t_j)^2."""
 
 import torch
 
-from . import REGULARIZERS, TARGET
+from . import REGULARIZERS, TARGET, Penalized
 
 
 @REGULARIZERS.register("l2", TARGET)
-def l2_penalty(code: torch.Tensor, cfg, ctx=None) -> torch.Tensor:
-    t = code.mean(dim=-2)
+def l2_penalty(term: Penalized, cfg) -> torch.Tensor:
+    t = term.unit_means()
     return float(cfg.beta) * ((float(cfg.p) - t) ** 2).sum()

@@ -2,10 +2,10 @@
 
 import torch
 
-from . import REGULARIZERS, TARGET
+from . import REGULARIZERS, TARGET, Penalized
 
 
 @REGULARIZERS.register("log", TARGET)
-def log_penalty(code: torch.Tensor, cfg, ctx=None) -> torch.Tensor:
-    t = code.mean(dim=-2)
+def log_penalty(term: Penalized, cfg) -> torch.Tensor:
+    t = term.unit_means()
     return float(cfg.beta) * torch.log1p((float(cfg.p) - t) ** 2).sum()

@@ -1,8 +1,8 @@
 """No activation penalty."""
 
-from . import REGULARIZERS
+from . import REGULARIZERS, Penalized
 
 
 @REGULARIZERS.register("none")
-def no_penalty(code, cfg, ctx=None):
+def no_penalty(term: Penalized, cfg):
     return None

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from ..corruptions import make_corruption
 from ..errors import RunFailed
 from .checkpoint import Checkpoint
 from .context import TrainingContext
@@ -116,12 +117,18 @@ def has_converged(history: list[float], tol: float, window: int) -> bool:
     return tol > 0 and len(history) > window and fall_per_epoch(history, window) < tol
 
 
+def data_range(x: torch.Tensor) -> tuple[float, float]:
+    """The smallest and largest training value (a stacked set's zero padding included: images
+    and centred data hold 0 anyway), the range corrupted inputs are clipped to."""
+    return float(x.min()), float(x.max())
+
+
 def train_epochs(
     model: nn.Module,
     batches,
     cfg,
     epochs: int,
-    penalty: Callable[[dict, TrainingContext], torch.Tensor | None] | None = None,
+    penalty: Callable[[dict, dict, TrainingContext], torch.Tensor | None] | None = None,
     after_backward: Callable[[], None] | None = None,
     after_step: Callable[[], None] | None = None,
     desc: str = "train",
@@ -130,8 +137,9 @@ def train_epochs(
 ) -> list[float]:
     """Train for ``epochs`` over ``batches``; return the mean batch loss of each epoch.
 
-    Each step: outputs = model(batch, ctx); loss = model.loss(batch, outputs, ctx) +
-    penalty(outputs, ctx); backward; ``after_backward`` (gradient masks); optimiser step;
+    Each step: the batch's inputs are corrupted (``cfg.corruption``, denoising AEs); outputs =
+    model(batch, ctx); loss = model.loss(batch, outputs, ctx) + penalty(batch, outputs, ctx);
+    backward; ``after_backward`` (gradient masks); optimiser step;
     ``model.after_step()``; then ``after_step`` (the schedule's projection).
 
     Stops with RunFailed as soon as an epoch's loss is NaN or infinite, and early once the
@@ -144,6 +152,7 @@ def train_epochs(
     optimizer = make_optimizer(model.parameters(), cfg)
     step = compiled_step(optimizer) if cfg.get("compile_optimizer", False) else optimizer.step
     precision = cfg.get("precision", "fp32")
+    corrupt = make_corruption(cfg, *data_range(batches.columns["x"]))
     history: list[float] = []
     saved = checkpoint.load() if checkpoint else None
     if saved:
@@ -167,11 +176,13 @@ def train_epochs(
     for epoch in bar:
         total = None
         for batch, ctx in batches.epoch(epoch):
+            if corrupt is not None:
+                batch = corrupt(batch, ctx)
             with mixed_precision(precision, batch["x"].device):
                 outputs = as_float32(model(batch, ctx))  # no copy for float32 outputs
             loss, _ = model.loss(batch, outputs, ctx)
             if penalty is not None:
-                extra = penalty(outputs, ctx)
+                extra = penalty(batch, outputs, ctx)
                 if extra is not None:
                     loss = loss + extra
             optimizer.zero_grad(set_to_none=True)

@@ -30,7 +30,7 @@ def fit(model: nn.Module, batches, train_cfg, constraint: ConstrainedParameters,
         progress: bool = False, penalty=None, checkpoint: Checkpoint | None = None) -> FitResult:
     """Train ``model`` by the schedule ``train_cfg.schedule`` (plain when nothing is constrained).
 
-    ``penalty(outputs, ctx) -> scalar or None`` is added to the model's loss (activation
+    ``penalty(batch, outputs, ctx) -> scalar or None`` is added to the model's loss (activation
     sparsity); with a ``checkpoint``, every phase saves and resumes its state in a file of its own.
     """
     name = train_cfg.schedule if constraint.params else "plain"

@@ -1,0 +1,54 @@
+"""Input corruptions of denoising autoencoders (``train.corruption``, ``train.noise_factor``).
+
+Vincent et al. (ICML 2008) train an AE to restore x from a corrupted copy x~; the lecture's
+denoising AE (after the Keras blog) uses x~ = clip(x + 0.5 N(0, 1), 0, 1). Each module
+registers ``corrupt(x, noise_factor, ctx) -> x~``; the noise comes from the training
+context (the run's own generator, saved in checkpoints), never from the global RNG, and the
+result is clipped to the training data's range. The model sees x~ under ``x`` and the clean
+input under ``clean``: reconstruction losses compare with ``models.base.clean_input``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..registry import Registry, load_plugins
+from ..training.context import TrainingContext
+
+CORRUPTIONS: Registry = Registry("train.corruption")
+Batch = dict[str, torch.Tensor]
+
+
+def make_corruption(train_cfg, low: float, high: float) -> Callable[[Batch, TrainingContext], Batch] | None:
+    """``train.corruption`` as ``(batch, ctx) -> corrupted batch``; None when it is ``none``.
+
+    ``low`` and ``high`` are the training data's range: corrupted inputs are clipped to it.
+    """
+    name = train_cfg.get("corruption", "none")
+    if name == "none":
+        return None
+    corrupt, factor = CORRUPTIONS.get(name), float(train_cfg.noise_factor)
+
+    def apply(batch: Batch, ctx: TrainingContext) -> Batch:
+        noisy = corrupt(batch["x"], factor, ctx).clamp(low, high)
+        return {**batch, "x": noisy, "clean": batch["x"]}
+
+    return apply
+
+
+def corrupt_array(x: np.ndarray, name: str, noise_factor: float, seed: int,
+                  low: float, high: float) -> np.ndarray:
+    """A corrupted copy of ``x`` drawn from a generator seeded with ``seed`` (for evaluation:
+    the same noisy test set for every model of a comparison)."""
+    generator = torch.Generator().manual_seed(seed)
+    ctx = TrainingContext((generator,))
+    clean = torch.as_tensor(x, dtype=torch.float32)
+    return CORRUPTIONS.get(name)(clean, noise_factor, ctx).clamp(low, high).numpy()
+
+
+__all__ = ["CORRUPTIONS", "corrupt_array", "make_corruption"]
+
+load_plugins(__name__)
