@@ -13,7 +13,7 @@ import numpy as np
 from ..params import POSITIVE_INT
 from . import METRICS, EvalInputs
 
-DEFAULT_SAMPLES = 200
+DEFAULT_SAMPLES = 100
 
 
 @METRICS.register("contraction", {"contraction_samples": POSITIVE_INT})

@@ -114,11 +114,18 @@ def clean_input(batch: Batch) -> torch.Tensor:
 
 
 def jacobians(encode, x: torch.Tensor) -> torch.Tensor:
-    """d encode(x_i) / d x_i for every row: (B, k, d), or (E, B, k, d) for stacked inputs."""
+    """d encode(x_i) / d x_i for every row: (B, k, d), or (E, B, k, d) for stacked inputs.
+
+    Reverse mode (one vector-Jacobian product per code unit) when the code is smaller than the
+    input, forward mode (one Jacobian-vector product per input) otherwise: the same numbers.
+    """
+    with torch.no_grad():
+        code_size = encode(x[..., :1, :]).shape[-1]
+    transform = torch.func.jacrev if code_size <= x.shape[-1] else torch.func.jacfwd
     if x.ndim == 2:
-        return torch.func.vmap(torch.func.jacrev(lambda row: encode(row[None])[0]))(x)
+        return torch.func.vmap(transform(lambda row: encode(row[None])[0]))(x)
     # Stacked: one row of every member at a time; keep each member's own block (e, :, e, :).
-    per_row = torch.func.vmap(torch.func.jacrev(lambda rows: encode(rows[:, None])[:, 0]), in_dims=1)(x)
+    per_row = torch.func.vmap(transform(lambda rows: encode(rows[:, None])[:, 0]), in_dims=1)(x)
     members = torch.arange(x.shape[0], device=x.device)
     return per_row[:, members, :, members, :]  # advanced indices first: (E, B, k, d)
 
