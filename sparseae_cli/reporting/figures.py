@@ -76,3 +76,19 @@ def loss_curves(curves: list[tuple[str, list[float]]], stem: Path) -> list[Path]
     ax.legend(fontsize=7)
     fig.tight_layout()
     return _save(fig, stem)
+
+
+def jacobian_spectra(spectra: list[tuple[str, list[float]]], stem: Path) -> list[Path]:
+    """Mean singular values of the encoder's Jacobian on test points, largest first, for each
+    (label, spectrum): the contractive AE's claim is that most fall below 1 (dashed line)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for label, values in spectra:
+        ax.plot(np.arange(1, len(values) + 1), values, marker=".", label=label)
+    ax.axhline(1.0, color="grey", linestyle="--", linewidth=1)
+    ax.set_yscale("log")
+    ax.set_xlabel("singular value rank")
+    ax.set_ylabel("singular value of d code / d x (mean over test points)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return _save(fig, stem)

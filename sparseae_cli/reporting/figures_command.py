@@ -13,12 +13,18 @@ import numpy as np
 from ..artifacts import RunArtifacts, find_run
 from ..errors import UsageError
 from ..records import output_folder
-from .figures import image_grid, latent_pca, loss_curves
+from .figures import image_grid, jacobian_spectra, latent_pca, loss_curves
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         raise UsageError(f"figures: {message}")
+
+
+def _numbers(values) -> bool:
+    """A non-empty list of finite numbers (a record from a copied folder may hold anything)."""
+    return (isinstance(values, list) and bool(values)
+            and all(isinstance(v, (int, float)) and np.isfinite(v) for v in values))
 
 
 def figures(args: list[str]) -> int:
@@ -52,19 +58,27 @@ def figures(args: list[str]) -> int:
     for run in runs:
         codes = run.codes()
         p = run.record["params"]
-        panels.append((f"{p['constraint']} eta={p['eta']} ({opts.split})",
+        name = p.get("tag") or f"{p['constraint']} eta={p['eta']}"
+        panels.append((f"{name} ({opts.split})",
                        codes[f"code_{opts.split}"], codes[f"y_{opts.split}"]))
     written += latent_pca(panels, runs[0].class_names, out / "latent_pca")
     curves = [(run.label(), run.loss_history()) for run in runs if run.loss_history()]
     if curves:
         written += loss_curves(curves, out / "loss_curves")
+    spectra = [(run.label(), values) for run in runs
+               if _numbers(values := run.record["folds"][0].get("jacobian_spectrum"))]
+    if spectra:
+        written += jacobian_spectra(spectra, out / "jacobian_spectra")
     for run in runs:
         examples = run.examples()
         if examples is not None and run.spec.image_shape is not None:
             n = min(10, len(examples["x"]))
-            grid = np.stack([examples["x"][:n], examples["reconstruction"][:n]])
+            rows, labels = [examples["x"][:n], examples["reconstruction"][:n]], ["input", "output"]
+            if "noisy" in examples:  # a denoising run: its corrupted test images and their restoration
+                rows += [examples["noisy"][:n], examples["denoised"][:n]]
+                labels += ["noisy input", "denoised"]
             name = f"reconstructions_{run.dir.name}"
-            written += image_grid(grid, run.spec.image_shape, out / name,
-                                  row_labels=["input", "output"], title="Test images and their reconstructions")
+            written += image_grid(np.stack(rows), run.spec.image_shape, out / name, row_labels=labels,
+                                  title=f"{run.label()}: test images and their reconstructions")
     print(f"sparseae: figures -> {', '.join(str(p) for p in written if p.suffix == '.png')}")
     return 0
