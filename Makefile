@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DATA_DIR ?= $(or $(SPARSEAE_DATA_DIR),$(wildcard ../shared/data))
 
 .PHONY: install demo test lint bench bench-mnist reproduce-barlaud2021 reproduce-barlaud2021-variants \
-	reproduce-parts-fashion parts-table clean
+	reproduce-parts-fashion parts-table reproduce-lecture clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_projections.py
 	$(BIN)/python bench/bench_barlaud2021.py --data-dir "$(DATA_DIR)"
 	$(BIN)/python bench/bench_parts.py --data-dir "$(DATA_DIR)"
+	$(BIN)/python bench/bench_lecture.py --data-dir "$(DATA_DIR)"
 
 bench-mnist: $(STAMP)
 	$(BIN)/python bench/bench_barlaud2021.py --data-dir "$(DATA_DIR)" --mnist
@@ -83,6 +84,17 @@ parts-table: $(STAMP)
 	$(SPARSEAE) figures --grid $(EXP)/$(TABLE) --out $(EXP)/$(TABLE)/report/figures
 	$(SPARSEAE) figures $(EXP)/$(TABLE) --select model=sparse_nmf --select tag=unconstrained \
 		$(foreach row,$(ROWS),--select $(row)) --out $(EXP)/$(TABLE)/report/figures
+
+# The lecture's autoencoders on MNIST (the Keras blog's protocol): every row of conf/lecture_model
+# (simple, sparse, deep, conv with the blog's epochs; denoising at 20 of its 100; contractive,
+# binary, linear), the table beside the blog's losses, and figures: reconstructions (with
+# noisy/denoised rows), latent PCA, loss curves and Jacobian spectra. See docs/lecture.md.
+LECTURE := $(EXP)/lecture_mnist
+LECTURE_ROWS := simple sparse deep conv denoising contractive binary linear
+reproduce-lecture: $(STAMP)
+	$(SPARSEAE) train experiment=lecture_mnist data_dir="$(DATA_DIR)"
+	$(SPARSEAE) report --table lecture_mnist $(LECTURE)
+	$(SPARSEAE) figures $(foreach row,$(LECTURE_ROWS),$(LECTURE)/lecture_model=$(row)) --out $(LECTURE)/report/figures
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

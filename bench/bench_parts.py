@@ -69,7 +69,7 @@ def time_epoch(name: str, X: torch.Tensor, peak: float, compile_optimizer: bool,
     model = MODELS.get(name)(cfg, DataSpec(784, 10, (1, 28, 28)))
     train = OmegaConf.create({"optimizer": "adadelta", "lr": 1.0, "weight_decay": 0.0, "batch_size": 128,
                               "compile_optimizer": compile_optimizer, "precision": precision})
-    penalty = make_penalty(OmegaConf.create({"name": "kl", "p": 0.05, "beta": 0.001}))
+    penalty = make_penalty(OmegaConf.create({"name": "kl", "p": 0.05, "beta": 0.001}), model)
     nonneg = ConstrainedParameters(model, "nonneg", 1.0, ["decoder.0.weight"])
     batches = Batches({"x": X}, 128, torch.Generator().manual_seed(0))
     start = time.perf_counter()

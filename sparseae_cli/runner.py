@@ -20,7 +20,7 @@ from omegaconf import OmegaConf
 
 from . import preprocess, records, runtime
 from .constraints import CONSTRAINTS  # noqa: F401  (registers constraints)
-from .corruptions import corrupt_array
+from .corruptions import NO_CORRUPTION, corrupt_array
 from .datasets import DATASETS
 from .errors import DataError
 from .metrics import METRICS, EvalInputs
@@ -165,8 +165,8 @@ def check_outputs(cfg, model, spec: DataSpec) -> None:
 def _corrupted_test(cfg, member: Member) -> np.ndarray | None:
     """The test set corrupted as training corrupted its inputs (seeded by the split's seed:
     every model of a comparison denoises the same images); None without a corruption."""
-    name = cfg.train.get("corruption", "none")
-    if name == "none":
+    name = cfg.train.get("corruption", NO_CORRUPTION)
+    if name == NO_CORRUPTION:
         return None
     low, high = float(member.X_train.min()), float(member.X_train.max())
     return corrupt_array(member.X_test, name, float(cfg.train.noise_factor), member.split.seed, low, high)

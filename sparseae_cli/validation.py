@@ -8,7 +8,7 @@ parameter constraints it registered next to its own code. No plug-in is named he
 from __future__ import annotations
 
 from .constraints import CONSTRAINTS
-from .corruptions import CORRUPTIONS
+from .corruptions import CORRUPTIONS, NO_CORRUPTION
 from .datasets import DATASETS
 from .metrics import METRICS
 from .models import MODELS
@@ -48,7 +48,7 @@ def validate_config(cfg) -> None:
                (REGULARIZERS, cfg.regularizer.name, cfg.regularizer, ""),
                (SCHEDULES, cfg.train.schedule, cfg.train, "train."),
                (OPTIMIZERS, str(cfg.train.optimizer).lower(), cfg.train, "train."),
-               (CORRUPTIONS, cfg.train.get("corruption", "none"), cfg.train, "train.")]
+               (CORRUPTIONS, cfg.train.get("corruption", NO_CORRUPTION), cfg.train, "train.")]
     plugins += [(METRICS, name, cfg.eval, "eval.") for name in cfg.eval.metrics]
     for registry, name, node, prefix in plugins:
         check(node, registry.parameters(name), prefix, root=cfg)

@@ -8,6 +8,7 @@ import math
 import pytest
 from omegaconf import OmegaConf
 
+from sparseae_cli.corruptions import CORRUPTIONS
 from sparseae_cli.datasets import DATASETS
 from sparseae_cli.errors import UsageError
 from sparseae_cli.metrics import METRICS
@@ -65,9 +66,17 @@ def test_schedule_keys_are_train_keys(name):
         assert key in cfg.train, key
 
 
+@pytest.mark.parametrize("name", list(CORRUPTIONS))
+def test_corruption_keys_are_train_keys(name):
+    cfg = composed(f"train.corruption={name}")
+    for key in CORRUPTIONS.parameters(name):
+        assert key in cfg.train, key
+    check(cfg.train, CORRUPTIONS.parameters(name))
+
+
 @pytest.mark.parametrize("name", list(METRICS))
 def test_metric_keys_are_eval_keys(name):
-    cfg = composed()
+    cfg = composed("eval=lecture")
     for key in METRICS.parameters(name):
         assert OmegaConf.select(cfg.eval, key, default="<absent>") != "<absent>", key
 
@@ -79,7 +88,7 @@ def test_validation_names_no_plugin():
     import sparseae_cli.validation as validation
 
     text = Path(validation.__file__).read_text()
-    for registry in (MODELS, DATASETS, REGULARIZERS, SCHEDULES, METRICS):
+    for registry in (MODELS, DATASETS, REGULARIZERS, SCHEDULES, METRICS, CORRUPTIONS):
         for name in registry:
             assert f'"{name}"' not in text and f"'{name}'" not in text, name
 
@@ -106,6 +115,15 @@ def test_validation_names_no_plugin():
         (["dataset=synthetic", "dataset.n_classes=1"], ["dataset.n_classes must be an integer >= 2"]),
         (["regularizer=none", "beta=-1"], ["beta must be >= 0"]),
         (["model=sklearn_nmf", "regularizer=l1", "beta=0.1"], ["regularizer.name must be one of none"]),
+        (["model=mlp_ae", "model.hidden=[]"], ["model.hidden must be a non-empty list, each item an integer"]),
+        (["model=mlp_ae", "model.hidden=[32,0]"], ["model.hidden must be a non-empty list"]),
+        (["model=conv_ae", "model.loss=l2"], ["model.loss must be one of bce, mse"]),
+        (["model=binary_ae", "model.code_noise=-1"], ["model.code_noise must be >= 0"]),
+        (["train.corruption=salt"], ["unknown train.corruption 'salt'", "gaussian, masking"]),
+        (["train.corruption=masking", "train.noise_factor=1.5"], ["train.noise_factor must be >= 0 and <= 1"]),
+        (["train.corruption=gaussian", "train.noise_factor=-0.1"], ["train.noise_factor must be >= 0"]),
+        (["model=mlp_ae", "regularizer=contractive", "beta=-1"], ["beta must be >= 0"]),
+        (["model=mlp_ae", "eval.retrieval_k=0"], ["eval.retrieval_k must be an integer >= 1"]),
 ])
 def test_bad_values_are_refused_in_one_line_before_any_work(overrides, fragments, tmp_path):
     """The check `sparseae train` runs before Hydra starts (test_cli runs some through the CLI)."""

@@ -19,6 +19,7 @@ from ..registry import Registry, load_plugins
 from ..training.context import TrainingContext
 
 CORRUPTIONS: Registry = Registry("train.corruption")
+NO_CORRUPTION = "none"  # configs written before train.corruption existed lack the key
 Batch = dict[str, torch.Tensor]
 
 
@@ -27,8 +28,8 @@ def make_corruption(train_cfg, low: float, high: float) -> Callable[[Batch, Trai
 
     ``low`` and ``high`` are the training data's range: corrupted inputs are clipped to it.
     """
-    name = train_cfg.get("corruption", "none")
-    if name == "none":
+    name = train_cfg.get("corruption", NO_CORRUPTION)
+    if name == NO_CORRUPTION:
         return None
     corrupt, factor = CORRUPTIONS.get(name), float(train_cfg.noise_factor)
 
@@ -49,6 +50,6 @@ def corrupt_array(x: np.ndarray, name: str, noise_factor: float, seed: int,
     return CORRUPTIONS.get(name)(clean, noise_factor, ctx).clamp(low, high).numpy()
 
 
-__all__ = ["CORRUPTIONS", "corrupt_array", "make_corruption"]
+__all__ = ["CORRUPTIONS", "NO_CORRUPTION", "corrupt_array", "make_corruption"]
 
 load_plugins(__name__)

@@ -1,0 +1,68 @@
+"""Speed of the lecture's autoencoders (issue: per-epoch time of mlp_ae, 32 and deep, and
+conv_ae on MNIST, as a fraction of this machine's matmul rate).
+
+One epoch over the 60,000 MNIST training images with each model's own training settings
+(Adadelta, the Keras blog's batch sizes), timed by the real epoch loop; FLOPs are the Linear and
+Conv2d layers' forward multiply-adds x 2, times 3 for forward + backward.
+
+    python bench/bench_lecture.py [--data-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from bench_parts import forward_flops, matmul_gflops
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+from sparseae_cli.datasets import DATASETS
+from sparseae_cli.models import MODELS, DataSpec
+from sparseae_cli.training.loop import Batches, train_epochs
+
+CONF = Path(__file__).resolve().parents[1] / "conf"
+ROWS = {  # label -> overrides (the rows of conf/lecture_model)
+    "mlp_ae 784-32-784": ["model=mlp_ae"],
+    "mlp_ae deep 784-128-64-32": ["model=mlp_ae", "model.hidden=[128,64,32]"],
+    "conv_ae 16-8-8 (128-d code)": ["model=conv_ae"],
+    "conv_ae 32-32, denoising": ["model=conv_ae", "model.channels=[32,32]", "train.corruption=gaussian"],
+}
+
+
+def time_epoch(label: str, overrides: list[str], X: torch.Tensor, peak: float) -> None:
+    with initialize_config_dir(config_dir=str(CONF), version_base=None):
+        cfg = compose("config", overrides=overrides)
+    torch.manual_seed(0)
+    model = MODELS.get(cfg.model.name)(cfg.model, DataSpec(784, 10, (1, 28, 28)))
+    batch = int(cfg.train.batch_size)
+    train = OmegaConf.to_container(cfg.train, resolve=True)
+    start = time.perf_counter()
+    train_epochs(model, Batches({"x": X}, batch, torch.Generator().manual_seed(0)), OmegaConf.create(train), 1)
+    seconds = time.perf_counter() - start
+    flops = 3 * forward_flops(model, X[:batch]) * len(X) / batch
+    print(f"  {label:<30} batch {batch}: {seconds:6.1f} s an epoch, {flops / seconds / 1e9:6.1f} GFLOP/s = "
+          f"{flops / seconds / 1e9 / peak:5.1%} of the measured matmul rate")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", default=os.environ.get("SPARSEAE_DATA_DIR", "../shared/data"))
+    opts = parser.parse_args()
+    data = DATASETS.get("mnist")(OmegaConf.create({"download": False}), Path(opts.data_dir))
+    train_mask = np.ones(len(data.y), bool)
+    train_mask[data.test_index] = False
+    X = torch.from_numpy(data.X[train_mask])
+    peak = matmul_gflops()
+    print(f"matmul (2048^3) on {torch.get_num_threads()} threads: float32 {peak:.1f} GFLOP/s")
+    print(f"MNIST, {len(X)} training images, one epoch, Adadelta (Keras defaults):")
+    for label, overrides in ROWS.items():
+        time_epoch(label, overrides, X, peak)
+
+
+if __name__ == "__main__":
+    main()
