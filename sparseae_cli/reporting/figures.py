@@ -80,11 +80,14 @@ def loss_curves(curves: list[tuple[str, list[float]]], stem: Path) -> list[Path]
 
 def jacobian_spectra(spectra: list[tuple[str, list[float]]], stem: Path) -> list[Path]:
     """Mean singular values of the encoder's Jacobian on test points, largest first, for each
-    (label, spectrum): the contractive AE's claim is that most fall below 1 (dashed line)."""
+    (label, spectrum): the contractive AE's claim is that most fall below 1 (dashed line). Values
+    under ``floor`` (dead code units: numerically zero) are drawn on it."""
     plt = _pyplot()
+    floor = 1e-3
     fig, ax = plt.subplots(figsize=(6, 4))
     for label, values in spectra:
-        ax.plot(np.arange(1, len(values) + 1), values, marker=".", label=label)
+        ax.plot(np.arange(1, len(values) + 1), np.maximum(values, floor), marker=".", label=label)
+    ax.set_ylim(bottom=floor / 2)
     ax.axhline(1.0, color="grey", linestyle="--", linewidth=1)
     ax.set_yscale("log")
     ax.set_xlabel("singular value rank")
