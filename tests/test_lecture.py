@@ -302,3 +302,21 @@ def test_a_models_proposed_constraint_and_metrics_yield_to_the_command_line():
     assert composed("model=mlp_ae", "constraint=l11").constraint.name == "l11"
     assert composed("model=mlp_ae", "eval=default").eval.metrics[0] == "silhouette"
     assert composed("model=supervised_ae").constraint.name == "l11"
+
+
+def test_figures_show_noisy_and_denoised_rows_and_jacobian_spectra(tmp_path, data_dir):
+    from sparseae_cli.artifacts import RunArtifacts
+    from sparseae_cli.reporting.figures_command import figures
+
+    runs = []
+    for row, extra in (("denoising", ["model.channels=[4,4]"]), ("simple", [])):
+        cfg = composed("experiment=lecture_mnist", f"lecture_model={row}", f"data_dir={data_dir}", *TINY,
+                       "eval.metrics=[reconstruction,denoising,contraction]", *extra)
+        (tmp_path / row).mkdir()
+        runner.run(cfg, tmp_path / row)
+        runs.append(tmp_path / row)
+    examples = RunArtifacts(runs[0]).examples()
+    assert examples["noisy"].shape == examples["denoised"].shape == examples["x"].shape
+    assert figures([*map(str, runs), "--out", str(tmp_path / "fig")]) == 0
+    assert (tmp_path / "fig" / "jacobian_spectra.png").exists()  # the simple row reports a spectrum
+    assert (tmp_path / "fig" / "reconstructions_denoising.png").exists()
