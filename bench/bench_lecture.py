@@ -15,13 +15,11 @@ import os
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
-from bench_parts import forward_flops, matmul_gflops
+from bench_parts import forward_flops, matmul_gflops, training_images
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from sparseae_cli.datasets import DATASETS
 from sparseae_cli.models import MODELS, DataSpec
 from sparseae_cli.training.loop import Batches, train_epochs
 
@@ -53,10 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", default=os.environ.get("SPARSEAE_DATA_DIR", "../shared/data"))
     opts = parser.parse_args()
-    data = DATASETS.get("mnist")(OmegaConf.create({"download": False}), Path(opts.data_dir))
-    train_mask = np.ones(len(data.y), bool)
-    train_mask[data.test_index] = False
-    X = torch.from_numpy(data.X[train_mask])
+    _, X = training_images("mnist", opts.data_dir)
     peak = matmul_gflops()
     print(f"matmul (2048^3) on {torch.get_num_threads()} threads: float32 {peak:.1f} GFLOP/s")
     print(f"MNIST, {len(X)} training images, one epoch, Adadelta (Keras defaults):")

@@ -83,14 +83,19 @@ def time_epoch(name: str, X: torch.Tensor, peak: float, compile_optimizer: bool,
     return model
 
 
+def training_images(name: str, data_dir: str):
+    """The image set ``name`` read from ``data_dir`` (no download) and its official training images."""
+    data = DATASETS.get(name)(OmegaConf.create({"download": False}), Path(data_dir))
+    train_mask = np.ones(len(data.y), bool)
+    train_mask[data.test_index] = False
+    return data, torch.from_numpy(data.X[train_mask])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", default=os.environ.get("SPARSEAE_DATA_DIR", "../shared/data"))
     opts = parser.parse_args()
-    data = DATASETS.get("fashion_mnist")(OmegaConf.create({"download": False}), Path(opts.data_dir))
-    train_mask = np.ones(len(data.y), bool)
-    train_mask[data.test_index] = False
-    X = torch.from_numpy(data.X[train_mask])
+    data, X = training_images("fashion_mnist", opts.data_dir)
     peak = matmul_gflops()
     peak_bf16 = matmul_gflops(dtype=torch.bfloat16)
     print(f"matmul (2048^3) on {torch.get_num_threads()} threads: float32 {peak:.1f} GFLOP/s, "

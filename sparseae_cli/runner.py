@@ -20,7 +20,7 @@ from omegaconf import OmegaConf
 
 from . import preprocess, records, runtime
 from .constraints import CONSTRAINTS  # noqa: F401  (registers constraints)
-from .corruptions import NO_CORRUPTION, corrupt_array
+from .corruptions import NO_CORRUPTION, corrupt_array, data_range
 from .datasets import DATASETS
 from .errors import DataError
 from .metrics import METRICS, EvalInputs
@@ -168,8 +168,8 @@ def _corrupted_test(cfg, member: Member) -> np.ndarray | None:
     name = cfg.train.get("corruption", NO_CORRUPTION)
     if name == NO_CORRUPTION:
         return None
-    low, high = float(member.X_train.min()), float(member.X_train.max())
-    return corrupt_array(member.X_test, name, float(cfg.train.noise_factor), member.split.seed, low, high)
+    return corrupt_array(member.X_test, name, float(cfg.train.noise_factor), member.split.seed,
+                         *data_range(member.X_train))
 
 
 def _jacobians_of(model, device):

@@ -183,7 +183,8 @@ def test_contractive_penalty_is_beta_times_the_batch_mean_and_trains():
 def test_gaussian_corruption_is_drawn_from_the_runs_generator_and_clipped():
     x = torch.rand(5, 6)
     cfg = OmegaConf.create({"corruption": "gaussian", "noise_factor": 0.5})
-    batch = make_corruption(cfg, 0.0, 1.0)({"x": x}, TrainingContext((torch.Generator().manual_seed(3),)))
+    corrupt = make_corruption(cfg, torch.tensor([0.0, 1.0]))  # training inputs spanning [0, 1]
+    batch = corrupt({"x": x}, TrainingContext((torch.Generator().manual_seed(3),)))
     expected = (x + 0.5 * torch.randn(5, 6, generator=torch.Generator().manual_seed(3))).clamp(0, 1)
     assert torch.equal(batch["x"], expected) and torch.equal(batch["clean"], x)
 
@@ -191,7 +192,8 @@ def test_gaussian_corruption_is_drawn_from_the_runs_generator_and_clipped():
 def test_masking_corruption_zeroes_about_its_fraction():
     x = torch.rand(200, 50) + 0.1
     cfg = OmegaConf.create({"corruption": "masking", "noise_factor": 0.3})
-    noisy = make_corruption(cfg, 0.0, 2.0)({"x": x}, TrainingContext((torch.Generator().manual_seed(0),)))["x"]
+    corrupt = make_corruption(cfg, torch.tensor([0.0, 2.0]))
+    noisy = corrupt({"x": x}, TrainingContext((torch.Generator().manual_seed(0),)))["x"]
     assert (noisy == 0).float().mean().item() == pytest.approx(0.3, abs=0.02)
     assert torch.equal(noisy[noisy != 0], x[noisy != 0])
 
@@ -320,3 +322,6 @@ def test_figures_show_noisy_and_denoised_rows_and_jacobian_spectra(tmp_path, dat
     assert figures([*map(str, runs), "--out", str(tmp_path / "fig")]) == 0
     assert (tmp_path / "fig" / "jacobian_spectra.png").exists()  # the simple row reports a spectrum
     assert (tmp_path / "fig" / "reconstructions_denoising.png").exists()
+    # A one-layer decoder of 32 atoms (fewer than the 50 the atom figure shows) gets its atoms drawn.
+    assert figures([str(runs[1]), "--out", str(tmp_path / "atoms")]) == 0
+    assert (tmp_path / "atoms" / "parts_atoms_simple.png").exists()

@@ -23,15 +23,23 @@ NO_CORRUPTION = "none"  # configs written before train.corruption existed lack t
 Batch = dict[str, torch.Tensor]
 
 
-def make_corruption(train_cfg, low: float, high: float) -> Callable[[Batch, TrainingContext], Batch] | None:
+def data_range(x) -> tuple[float, float]:
+    """The smallest and largest training value (tensor or array), the range corrupted inputs are
+    clipped to. A stacked set's zero padding counts too: images and centred data hold 0 anyway."""
+    return float(x.min()), float(x.max())
+
+
+def make_corruption(train_cfg, inputs: torch.Tensor) -> Callable[[Batch, TrainingContext], Batch] | None:
     """``train.corruption`` as ``(batch, ctx) -> corrupted batch``; None when it is ``none``.
 
-    ``low`` and ``high`` are the training data's range: corrupted inputs are clipped to it.
+    ``inputs`` are the training inputs: corrupted ones are clipped to their range (``data_range``,
+    computed only when there is a corruption).
     """
     name = train_cfg.get("corruption", NO_CORRUPTION)
     if name == NO_CORRUPTION:
         return None
     corrupt, factor = CORRUPTIONS.get(name), float(train_cfg.noise_factor)
+    low, high = data_range(inputs)
 
     def apply(batch: Batch, ctx: TrainingContext) -> Batch:
         noisy = corrupt(batch["x"], factor, ctx).clamp(low, high)
@@ -50,6 +58,6 @@ def corrupt_array(x: np.ndarray, name: str, noise_factor: float, seed: int,
     return CORRUPTIONS.get(name)(clean, noise_factor, ctx).clamp(low, high).numpy()
 
 
-__all__ = ["CORRUPTIONS", "NO_CORRUPTION", "corrupt_array", "make_corruption"]
+__all__ = ["CORRUPTIONS", "NO_CORRUPTION", "corrupt_array", "data_range", "make_corruption"]
 
 load_plugins(__name__)

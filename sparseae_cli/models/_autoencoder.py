@@ -64,7 +64,7 @@ class AutoEncoder(GradientModel):
 
     def dictionary(self) -> Dictionary | None:
         """The atoms of a one-layer dense decoder (the linear and the one-hidden-layer AEs)."""
-        layers = list(self.decoder.children()) if isinstance(self.decoder, nn.Sequential) else [self.decoder]
+        layers = list(self.decoder.children())  # the builders' decoders are nn.Sequential
         if len(layers) != 1 or not isinstance(layers[0], nn.Linear):
             return None
         layer = layers[0]

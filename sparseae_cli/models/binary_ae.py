@@ -32,9 +32,9 @@ class BinaryAE(AutoEncoder):
         return (self.encoder(x) > 0).to(x.dtype)
 
     def forward(self, batch, ctx=None) -> dict[str, torch.Tensor]:
-        pre = self.encoder(batch["x"])
         if not self.training:
-            return self.reconstruct((pre > 0).to(pre.dtype))
+            return self.reconstruct(self.encode(batch["x"]))
+        pre = self.encoder(batch["x"])
         if self.code_noise > 0 and ctx is not None and ctx.generators:
             pre = pre + self.code_noise * ctx.normal_like(pre)
         return self.reconstruct(torch.sigmoid(pre))

@@ -19,6 +19,7 @@ from typing import Callable
 import torch
 
 from ..errors import UsageError
+from ..models.base import batch_mean
 from ..params import NON_NEGATIVE, UNIT_OPEN, Interval
 from ..registry import Registry, load_plugins
 
@@ -39,10 +40,7 @@ class Penalized:
 
     def row_mean(self, values: torch.Tensor) -> torch.Tensor:
         """Mean over the batch's real rows of per-row ``values`` (..., B), summed over members."""
-        weight = self.batch.get("weight")
-        if weight is None:
-            return values.mean(dim=-1).sum()
-        return ((weight * values).sum(-1) / weight.sum(-1)).sum()
+        return batch_mean(values, self.batch)
 
     def unit_means(self) -> torch.Tensor:
         """t_j = mean_i h_ij over the real rows: shape (..., k)."""

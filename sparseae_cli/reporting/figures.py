@@ -64,16 +64,22 @@ def latent_pca(panels: list[tuple[str, np.ndarray, np.ndarray]], class_names, st
     return _save(fig, stem)
 
 
-def loss_curves(curves: list[tuple[str, list[float]]], stem: Path) -> list[Path]:
-    """Training loss against epoch (log scale) for each (label, losses): has the budget converged?"""
+def _log_lines(lines: list[tuple[str, np.ndarray]], xlabel: str, ylabel: str, **style):
+    """One line per (label, values) against 1, 2, ... on a log y axis: (fig, ax) to finish and save."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
-    for label, losses in curves:
-        ax.plot(np.arange(1, len(losses) + 1), losses, label=label)
+    for label, values in lines:
+        ax.plot(np.arange(1, len(values) + 1), values, label=label, **style)
     ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("training loss (mean over batches)")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.legend(fontsize=7)
+    return fig, ax
+
+
+def loss_curves(curves: list[tuple[str, list[float]]], stem: Path) -> list[Path]:
+    """Training loss against epoch (log scale) for each (label, losses): has the budget converged?"""
+    fig, _ = _log_lines(curves, "epoch", "training loss (mean over batches)")
     fig.tight_layout()
     return _save(fig, stem)
 
@@ -82,16 +88,11 @@ def jacobian_spectra(spectra: list[tuple[str, list[float]]], stem: Path) -> list
     """Mean singular values of the encoder's Jacobian on test points, largest first, for each
     (label, spectrum): the contractive AE's claim is that most fall below 1 (dashed line). Values
     under ``floor`` (dead code units: numerically zero) are drawn on it."""
-    plt = _pyplot()
     floor = 1e-3
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for label, values in spectra:
-        ax.plot(np.arange(1, len(values) + 1), np.maximum(values, floor), marker=".", label=label)
+    fig, ax = _log_lines([(label, np.maximum(values, floor)) for label, values in spectra],
+                         "singular value rank", "singular value of d code / d x (mean over test points)",
+                         marker=".")
     ax.set_ylim(bottom=floor / 2)
     ax.axhline(1.0, color="grey", linestyle="--", linewidth=1)
-    ax.set_yscale("log")
-    ax.set_xlabel("singular value rank")
-    ax.set_ylabel("singular value of d code / d x (mean over test points)")
-    ax.legend(fontsize=7)
     fig.tight_layout()
     return _save(fig, stem)

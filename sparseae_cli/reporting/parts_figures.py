@@ -52,8 +52,11 @@ def model_figures(runs, out: Path) -> list[Path]:
         atoms = d.atoms[:50]
         span = atoms.max(1, keepdims=True) - atoms.min(1, keepdims=True)
         scaled = (atoms - atoms.min(1, keepdims=True)) / np.where(span > 0, span, 1)
-        written += image_grid(scaled.reshape(5, 10, -1), shape, out / f"parts_atoms_{run.dir.name}",
-                              title=f"First 50 atoms (each scaled to [0, 1]): {run.label()}")
+        rows = -(-len(atoms) // 10)  # ten a row; a dictionary of fewer than 50 atoms ends in blanks
+        grid = np.zeros((rows * 10, atoms.shape[1]), dtype=scaled.dtype)
+        grid[: len(atoms)] = scaled
+        written += image_grid(grid.reshape(rows, 10, -1), shape, out / f"parts_atoms_{run.dir.name}",
+                              title=f"First {len(atoms)} atoms (each scaled to [0, 1]): {run.label()}")
     plt = _pyplot()
     fig, axes = plt.subplots(len(runs), N_IMAGES, figsize=(N_IMAGES * 1.1, len(runs) * 1.0),
                              squeeze=False, sharey="row")

@@ -117,12 +117,6 @@ def has_converged(history: list[float], tol: float, window: int) -> bool:
     return tol > 0 and len(history) > window and fall_per_epoch(history, window) < tol
 
 
-def data_range(x: torch.Tensor) -> tuple[float, float]:
-    """The smallest and largest training value (a stacked set's zero padding included: images
-    and centred data hold 0 anyway), the range corrupted inputs are clipped to."""
-    return float(x.min()), float(x.max())
-
-
 def train_epochs(
     model: nn.Module,
     batches,
@@ -152,7 +146,7 @@ def train_epochs(
     optimizer = make_optimizer(model.parameters(), cfg)
     step = compiled_step(optimizer) if cfg.get("compile_optimizer", False) else optimizer.step
     precision = cfg.get("precision", "fp32")
-    corrupt = make_corruption(cfg, *data_range(batches.columns["x"]))
+    corrupt = make_corruption(cfg, batches.columns["x"])
     history: list[float] = []
     saved = checkpoint.load() if checkpoint else None
     if saved:
