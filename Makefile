@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 DATA_DIR ?= $(or $(SPARSEAE_DATA_DIR),$(wildcard ../shared/data))
 
 .PHONY: install demo test lint bench bench-mnist reproduce-barlaud2021 reproduce-barlaud2021-variants \
-	reproduce-parts-fashion parts-table reproduce-lecture clean
+	reproduce-parts-fashion parts-table reproduce-lecture reproduce-theodosis2021 \
+	reproduce-theodosis2021-long clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_barlaud2021.py --data-dir "$(DATA_DIR)"
 	$(BIN)/python bench/bench_parts.py --data-dir "$(DATA_DIR)"
 	$(BIN)/python bench/bench_lecture.py --data-dir "$(DATA_DIR)"
+	$(BIN)/python bench/bench_theodosis.py --data-dir "$(DATA_DIR)"
 
 bench-mnist: $(STAMP)
 	$(BIN)/python bench/bench_barlaud2021.py --data-dir "$(DATA_DIR)" --mnist
@@ -98,3 +100,24 @@ reproduce-lecture: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# Theodosis & Ba 2023 (group-sparse unrolled AE): the pixel basis, the sparse AE and the group-sparse
+# AE (and its lambda sweep) on MNIST and grayscale CIFAR-10, the class-structure table (Figs 2-4 as
+# numbers) and the figures (distance matrices, class-mean activity, atoms per group).
+# See docs/theodosis2021.md.
+THEODOSIS := $(EXP)/theodosis2021
+reproduce-theodosis2021: $(STAMP)
+	$(SPARSEAE) train experiment=theodosis2021_mnist data_dir="$(DATA_DIR)"
+	$(SPARSEAE) report --table theodosis2021_mnist $(THEODOSIS)_mnist
+	$(SPARSEAE) figures --class-structure $(foreach row,pixels sparse group,$(THEODOSIS)_mnist/theodosis_model=$(row)) \
+		--out $(THEODOSIS)_mnist/report/figures
+	$(SPARSEAE) train experiment=theodosis2021_cifar10 data_dir="$(DATA_DIR)"
+	$(SPARSEAE) report --table theodosis2021_cifar10 $(THEODOSIS)_cifar10
+	$(SPARSEAE) figures --class-structure $(foreach row,pixels sparse group,$(THEODOSIS)_cifar10/theodosis_model=$(row)) \
+		--out $(THEODOSIS)_cifar10/report/figures
+
+# The authors' budget for the group-sparse AE on MNIST: 200 epochs (about 50 minutes on 2 CPU cores),
+# checkpointed every 10: how far the 20-epoch default is from it.
+reproduce-theodosis2021-long: $(STAMP)
+	$(SPARSEAE) train experiment=theodosis2021_mnist data_dir="$(DATA_DIR)" theodosis_model=group \
+		train.epochs=200 train.checkpoint_every=10 hydra.sweep.dir=$(THEODOSIS)_mnist_200epochs

@@ -22,7 +22,7 @@ HASH_EXCLUDED = ("data_dir", "device", "threads", "progress", "resume", "train.c
 # Options added after runs were recorded hash as if absent at their default value, so those
 # runs keep their hash (a finished run is not retrained, a checkpoint still resumes).
 HASH_NEUTRAL = {"train.precision": "fp32", "regularizer.on": "code", "train.corruption": "none",
-                "train.noise_factor": 0.5}
+                "train.noise_factor": 0.5, "preprocess.center_images": False}
 _ANY = object()
 
 

@@ -91,9 +91,10 @@ def prepare(cfg, data, split: Split, spec: DataSpec, device) -> Member:
         data.X[split.train], data.X[split.test], data.kind, cfg.preprocess
     )
     torch.manual_seed(split.seed)  # every fold of a seed starts from the same weights
-    model = MODELS.get(cfg.model.name)(cfg.model, spec).to(device)
+    model = MODELS.get(cfg.model.name)(cfg.model, spec)
     model.check_inputs(X_train)
-    return Member(split, X_train, X_test, model)
+    model.init_from_data(X_train, data.y[split.train], torch.Generator().manual_seed(split.seed))
+    return Member(split, X_train, X_test, model.to(device))
 
 
 def _constraint(cfg, model, stacked: bool = False) -> ConstrainedParameters:
@@ -216,7 +217,7 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
         reconstruction_test_noisy=(_forward_all(model, to(noisy_test)).get("reconstruction")
                                    if noisy_test is not None else None),
         jacobians=_jacobians_of(model, device) if isinstance(model, GradientModel) else None,
-        seed=split.seed, options=cfg.eval,
+        code_groups=model.code_groups(), seed=split.seed, options=cfg.eval,
     )
     metrics: dict = {"seed": split.seed, "fold": split.fold}
     for name in cfg.eval.metrics:
@@ -228,7 +229,8 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
     save_arrays(out_dir / f"codes_{tag}.npz",
                 code_train=inputs.code_train if inputs.code_train is not None else np.zeros((0, 0)),
                 code_test=inputs.code_test, y_train=inputs.y_train, y_test=inputs.y_test,
-                index_train=split.train, index_test=split.test)
+                index_train=split.train, index_test=split.test,
+                **({"code_groups": inputs.code_groups} if inputs.code_groups is not None else {}))
     if dictionary is not None:
         save_arrays(out_dir / f"dictionary_{tag}.npz", atoms=dictionary.atoms,
                     bias=dictionary.bias if dictionary.bias is not None else np.zeros(0),

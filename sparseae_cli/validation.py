@@ -35,6 +35,7 @@ CORE = {
     "split.repeats": POSITIVE_INT,
     "dataset.max_samples": Optional(POSITIVE_INT),
     "constraint.groups": Options(("inputs", "outputs")),
+    "preprocess.center_images": Options((True, False)),
 }
 
 

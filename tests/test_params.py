@@ -76,9 +76,16 @@ def test_corruption_keys_are_train_keys(name):
 
 @pytest.mark.parametrize("name", list(METRICS))
 def test_metric_keys_are_eval_keys(name):
-    cfg = composed("eval=lecture")
-    for key in METRICS.parameters(name):
-        assert OmegaConf.select(cfg.eval, key, default="<absent>") != "<absent>", key
+    """A metric's settings are keys of an eval config that lists it (optional ones may be
+    absent from the others: the metric falls back to its default)."""
+    from sparseae_cli.cli import conf_dir
+    from sparseae_cli.config_check import config_groups
+
+    listing = [cfg for cfg in (composed(f"eval={e}") for e in config_groups(conf_dir())["eval"])
+               if name in cfg.eval.metrics]
+    assert listing, f"no eval config lists {name}"
+    assert any(all(OmegaConf.select(cfg.eval, key, default="<absent>") != "<absent>"
+                   for key in METRICS.parameters(name)) for cfg in listing)
 
 
 def test_validation_names_no_plugin():
@@ -124,6 +131,14 @@ def test_validation_names_no_plugin():
         (["train.corruption=gaussian", "train.noise_factor=-0.1"], ["train.noise_factor must be >= 0"]),
         (["model=mlp_ae", "regularizer=contractive", "beta=-1"], ["beta must be >= 0"]),
         (["model=mlp_ae", "eval.retrieval_k=0"], ["eval.retrieval_k must be an integer >= 1"]),
+        (["model=group_sparse_ae", "model.threshold=soft"],
+         ["model.threshold must be one of group, nonneg, authors"]),
+        (["model=group_sparse_ae", "model.init=pca"], ["model.init must be one of data, data_class, random"]),
+        (["model=group_sparse_ae", "model.lam=0"], ["model.lam must be > 0"]),
+        (["model=ista_ae", "model.layers=0"], ["model.layers must be an integer >= 1"]),
+        (["model=ista_ae", "model.step=-0.01"], ["model.step must be > 0"]),
+        (["model=group_sparse_ae", "eval.per_class=0"], ["eval.per_class must be an integer >= 1"]),
+        (["preprocess.center_images=maybe"], ["preprocess.center_images must be one of True, False"]),
 ])
 def test_bad_values_are_refused_in_one_line_before_any_work(overrides, fragments, tmp_path):
     """The check `sparseae train` runs before Hydra starts (test_cli runs some through the CLI)."""

@@ -35,5 +35,7 @@ class EvalInputs:
     reconstruction_test_noisy: np.ndarray | None = None
     # d code / d x at given inputs, (n, k, d): gradient models only (computed on demand: costly).
     jacobians: Callable[[np.ndarray], np.ndarray] | None = None
+    # The group index of every code unit (group-sparse codes); None: each unit its own group.
+    code_groups: np.ndarray | None = None
     seed: int = 0
     options: Any = None  # the eval config (metric settings)

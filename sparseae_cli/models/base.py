@@ -8,8 +8,10 @@ Two explicit bases:
   calls ``after_step()`` after every optimiser step (before the constraint's projection).
 - ``FittedModel``: fitted without gradients (sparse NMF, scikit-learn's NMF): ``fit(X)``,
   ``encode``, ``decode``.
-Both may return a ``Dictionary`` (a one-layer decoder's atoms) and ``sample(n, generator)``
-(draws in input space, for generative models); the defaults say "none".
+Both may return a ``Dictionary`` (a one-layer decoder's atoms), ``sample(n, generator)``
+(draws in input space, for generative models) and ``code_groups()`` (the code's group
+structure), and may initialise from the training data (``init_from_data``); the defaults say
+"none" and do nothing.
 
 A batch is a mapping: ``x`` (inputs), ``y`` (labels), ``group`` (sample of origin, when the
 dataset has one), in a stacked ensemble ``weight`` (1 for real rows, 0 for padding) and, when
@@ -65,6 +67,16 @@ class SparseModel(nn.Module):
 
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor | None:
         """``n`` draws in input space from the model's prior, decoded; None if not generative."""
+        return None
+
+    def init_from_data(self, X: np.ndarray, y: np.ndarray, generator: torch.Generator) -> None:
+        """Initialise from the (preprocessed) training set, e.g. dictionary atoms drawn from
+        training images; called once before training (a resumed run's checkpoint then replaces
+        these weights). Default: keep the constructor's initialisation."""
+
+    def code_groups(self) -> np.ndarray | None:
+        """The group index of every code unit (length k) when the code is group-structured
+        (the group-sparse AE); None: every unit is its own group."""
         return None
 
 

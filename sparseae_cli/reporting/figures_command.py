@@ -1,7 +1,7 @@
 """``sparseae figures RUN_DIR [RUN_DIR...]``: the latent space of each run side by side
 (e.g. without and with the constraint, Figs 2, 5 and 6 of Barlaud & Guyard), and for
 image data the test images above their reconstructions (Fig 3); the training loss of each
-run against epoch."""
+run against epoch. ``--class-structure``: Theodosis & Ba's Figs 2-4 (class_structure_figures)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,9 @@ def figures(args: list[str]) -> int:
     parser.add_argument("--split", default="test", choices=["train", "test"])
     parser.add_argument("--grid", action="store_true",
                         help="metrics against beta for each p over every run below the folders")
+    parser.add_argument("--class-structure", action="store_true",
+                        help="Theodosis & Ba's figures: code distance matrices, class-mean activity, "
+                             "atoms per group")
     opts = parser.parse_args(args)
     if opts.grid:
         from .collect import load_runs
@@ -49,6 +52,12 @@ def figures(args: list[str]) -> int:
     chosen = [find_run(opts.runs, sel) for sel in opts.select] if opts.select else opts.runs
     runs = [RunArtifacts(r) for r in chosen]
     out = output_folder(Path(opts.out) if opts.out else runs[0].dir / "figures")
+    if opts.class_structure:
+        from .class_structure_figures import class_structure_figures
+
+        written = class_structure_figures(runs, out)
+        print(f"sparseae: figures -> {', '.join(str(p) for p in written if p.suffix == '.png')}")
+        return 0
     written = []
     if all(r.dictionary() is not None and r.examples() is not None for r in runs):
         from .parts_figures import model_figures
