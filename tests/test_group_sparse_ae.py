@@ -22,7 +22,12 @@ from sklearn.decomposition import sparse_encode
 
 from sparseae_cli import preprocess
 from sparseae_cli.metrics import METRICS, EvalInputs
-from sparseae_cli.metrics.group_structure import distance_ratio, group_norm_codes, matched_atom_correlation
+from sparseae_cli.metrics.group_structure import (
+    atom_silhouette,
+    distance_ratio,
+    group_norm_codes,
+    matched_atom_correlation,
+)
 from sparseae_cli.models import MODELS, DataSpec
 from sparseae_cli.models._group_threshold import group_soft_threshold
 from sparseae_cli.models.group_sparse_ae import GroupSparseAE, power_iteration, unit_rows
@@ -247,7 +252,7 @@ def test_codes_that_live_in_their_class_group_score_full_structure():
     assert result["n_groups"] == 4 and result["group_energy_dominant"] == pytest.approx(1.0)
     assert result["group_dominant_distinct"] == 4 and result["active_groups"] == 1.0
     assert result["group_distance_ratio"] < 0.5 and result["group_silhouette"] > 0.5
-    assert result["atom_class_correlation"] > 0.99
+    assert result["atom_class_correlation"] > 0.99 and result["atom_silhouette"] > 0.99
 
 
 def test_ungrouped_unstructured_codes_score_no_structure():
@@ -263,9 +268,23 @@ def test_ungrouped_unstructured_codes_score_no_structure():
 def test_matched_correlation_is_the_best_one_to_one_assignment():
     rng = np.random.default_rng(11)
     atoms, class_means = rng.normal(size=(5, 9)), rng.normal(size=(3, 9))
-    best = max(np.mean([np.corrcoef(class_means[c], atoms[g])[0, 1] for c, g in enumerate(choice)])
+    best = max(np.mean([abs(np.corrcoef(class_means[c], atoms[g])[0, 1]) for c, g in enumerate(choice)])
                for choice in itertools.permutations(range(5), 3))
     assert matched_atom_correlation(atoms, None, class_means) == pytest.approx(best)
+    # Groups {0, 1}, {2, 3, 4}: a group scores the mean |correlation| of its atoms.
+    groups = np.array([0, 0, 1, 1, 1])
+    score = np.abs(np.corrcoef(class_means, atoms)[:3, 3:])
+    per_group = np.stack([score[:, :2].mean(1), score[:, 2:].mean(1)], axis=1)  # (3 classes, 2 groups)
+    best_grouped = max(np.mean([per_group[c, g] for c, g in zip(classes, (0, 1))])
+                       for classes in itertools.permutations(range(3), 2))
+    assert matched_atom_correlation(atoms, groups, class_means) == pytest.approx(best_grouped)
+
+
+def test_atom_silhouette_is_each_atoms_best_class_correlation_averaged():
+    class_means = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]])
+    atoms = np.array([[2.0, 0.0, 0.0, 0.0], [0.0, 0.0, -3.0, 0.0], [0.0, 1.0, 0.0, 0.0]])
+    # |corr| with the best class: 1, 1 (sign ignored), and 1/3 for an atom orthogonal to both.
+    assert atom_silhouette(atoms, class_means) == pytest.approx((1 + 1 + 1 / 3) / 3)
 
 
 def test_zero_codes_are_left_out_of_hoyer_and_counted():

@@ -13,8 +13,12 @@ class silhouettes. Measured here, on ``eval.per_class`` test images of every cla
   1 / n_groups), and ``group_dominant_distinct``: how many distinct groups are dominant;
 - ``active_groups``: groups with a non-zero norm per code, averaged;
 - ``atom_class_correlation``: groups matched one-to-one to classes (Hungarian, scipy) by the
-  Pearson correlation of each group's mean atom with each class-mean training image; the mean
-  matched correlation (1: atoms are class silhouettes).
+  mean absolute Pearson correlation of the group's atoms with each class-mean training image;
+  the mean over matched pairs (1: every atom of a group is its class's silhouette). Absolute:
+  with a two-sided threshold an atom may enter its group with either sign;
+- ``atom_silhouette``: the mean over all atoms of their best |correlation| with a class-mean
+  image (how silhouette-like a typical atom is, where the matched score above picks the best
+  groups: an ungrouped dictionary of 320 atoms always holds a few digit-like ones).
 
 Without ``code_groups`` every code unit is its own group (the sparse AE, the pixel basis), and
 the distances are between the codes themselves.
@@ -68,23 +72,26 @@ def class_group_energy(codes: np.ndarray, labels: np.ndarray, code_groups: np.nd
     return np.divide(per_class, totals, out=np.zeros_like(per_class), where=totals > 0)
 
 
-def group_mean_atoms(atoms: np.ndarray, code_groups: np.ndarray | None) -> np.ndarray:
-    """The mean atom of every group: (n_groups, features)."""
-    if code_groups is None:
-        return atoms
-    return np.stack([atoms[code_groups == g].mean(axis=0) for g in np.unique(code_groups)])
-
-
 def matched_atom_correlation(atoms: np.ndarray, code_groups: np.ndarray | None,
                              class_means: np.ndarray) -> float:
-    """Mean Pearson correlation of class-mean images with their matched group-mean atoms,
-    groups and classes matched one-to-one to maximise the total (Hungarian)."""
-    mean_atoms = group_mean_atoms(atoms, code_groups)
+    """Mean over classes of S[c, g(c)], S[c, g] = mean over the atoms j of group g of
+    |corr(class mean c, atom j)|, groups g(c) matched one-to-one to classes to maximise the
+    total (Hungarian)."""
     n_classes = len(class_means)
-    correlation = np.corrcoef(class_means, mean_atoms)[:n_classes, n_classes:]
-    correlation = np.nan_to_num(correlation)  # a constant atom correlates with nothing
+    # nan_to_num: a constant atom (nan) correlates with nothing.
+    correlation = np.abs(np.nan_to_num(np.corrcoef(class_means, atoms)[:n_classes, n_classes:]))
+    if code_groups is not None:
+        correlation = np.stack([correlation[:, code_groups == g].mean(axis=1) for g in np.unique(code_groups)],
+                               axis=1)
     rows, cols = linear_sum_assignment(correlation, maximize=True)
     return float(correlation[rows, cols].mean())
+
+
+def atom_silhouette(atoms: np.ndarray, class_means: np.ndarray) -> float:
+    """Mean over atoms of max over classes of |corr(atom, class mean)|."""
+    n_classes = len(class_means)
+    correlation = np.abs(np.nan_to_num(np.corrcoef(class_means, atoms)[:n_classes, n_classes:]))
+    return float(correlation.max(axis=0).mean())
 
 
 @METRICS.register("group_structure", {"per_class": POSITIVE_INT})
@@ -110,5 +117,6 @@ def group_structure(inputs: EvalInputs) -> dict:
         class_means = np.stack([inputs.x_train[inputs.y_train == c].mean(axis=0)
                                 for c in np.unique(inputs.y_train)])
         result["atom_class_correlation"] = matched_atom_correlation(inputs.atoms, inputs.code_groups, class_means)
+        result["atom_silhouette"] = atom_silhouette(inputs.atoms, class_means)
     return result
 

@@ -26,7 +26,7 @@ ATOMS_PER_ROW = 32
 
 def code_groups_of(run, codes: dict[str, np.ndarray]) -> np.ndarray | None:
     """The saved group index of every code unit, checked against the codes (a copied run folder
-    may hold anything)."""
+    may hold anything); None when ungrouped (every group a single unit)."""
     groups = codes.get("code_groups")
     if groups is None:
         return None
@@ -34,7 +34,7 @@ def code_groups_of(run, codes: dict[str, np.ndarray]) -> np.ndarray | None:
     if groups.ndim != 1 or len(groups) != width or not np.issubdtype(groups.dtype, np.integer):
         raise UsageError(f"{run.dir}: code_groups in its codes file does not give one integer group per "
                          f"code unit ({width}); rerun that run")
-    return groups
+    return groups if len(np.unique(groups)) < width else None  # groups of one unit: ungrouped
 
 
 def distance_matrices(runs, out: Path, per_class: int = DEFAULT_PER_CLASS) -> list[Path]:
@@ -89,7 +89,7 @@ def atoms_by_group(run, out: Path) -> list[Path]:
     if dictionary is None or shape is None:
         return []
     atoms, groups = dictionary.atoms, code_groups_of(run, codes)
-    if groups is not None and len(np.unique(groups)) > 1:
+    if groups is not None:
         members = [atoms[groups == g] for g in np.unique(groups)]
         width = max(len(m) for m in members)
         grid = np.zeros((len(members), width, atoms.shape[1]), dtype=np.float32)

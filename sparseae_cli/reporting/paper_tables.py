@@ -169,20 +169,26 @@ def layout_metrics(table: pd.DataFrame, block: dict, only_paper_rows: bool = Fal
     order = [r for r in paper_rows(block) if r in names]
     if not only_paper_rows or not order:
         order += [r for r in dict.fromkeys(table[ROW].astype(str)) if r not in order]
+    # A metric the paper gives for no row gets one column of ours, not an empty "paper" column.
+    published = {m for values in paper_rows(block).values() for m, v in values.items() if v is not None}
     lines = []
     for row in order:
         part = table[table[ROW].astype(str) == row].set_index("metric")
         line = {ROW: row}
         for metric in block["metrics"]:
+            ours_column = f"{metric} ours" if metric in published else metric
             if metric not in part.index:
-                line[f"{metric} ours"] = line[f"{metric} paper"] = ""
+                line[ours_column] = ""
+                if metric in published:
+                    line[f"{metric} paper"] = ""
                 continue
             r = part.loc[metric]
             ours = f"{r['mean']:.4g}"
             if metric == "svm_accuracy" and "svm_accuracy_std" in part.index:
                 ours += f" ({part.loc['svm_accuracy_std', 'mean']:.3f})"
-            line[f"{metric} ours"] = ours
-            line[f"{metric} paper"] = "" if np.isnan(r["paper"]) else f"{r['paper']:.4g}"
+            line[ours_column] = ours
+            if metric in published:
+                line[f"{metric} paper"] = "" if np.isnan(r["paper"]) else f"{r['paper']:.4g}"
         # Ours only: the budget behind the row and whether its loss had stopped falling.
         for metric, column, fmt in BUDGET_COLUMNS:
             if metric in part.index:
