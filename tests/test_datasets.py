@@ -98,6 +98,18 @@ def test_cifar_partial_set_and_grayscale(tmp_path):
     np.testing.assert_allclose(gray.X[0], expected, rtol=1e-5)
 
 
+def test_cifar_full_layout_reads_every_training_batch_then_the_test_batch(tmp_path):
+    """The official set: data_batch_1..5 and test_batch (the shared data holds only batch 1)."""
+    folder = tmp_path / "cifar10" / "cifar-10-batches-bin"
+    folder.mkdir(parents=True)
+    for b in range(1, 6):
+        write_cifar(folder / f"data_batch_{b}.bin", np.array([b, b]))
+    write_cifar(folder / "test_batch.bin", np.array([0, 7, 8]))
+    data = DATASETS.get("cifar10")(NO_DOWNLOAD, tmp_path)
+    np.testing.assert_array_equal(data.y, [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 0, 7, 8])
+    np.testing.assert_array_equal(data.test_index, [10, 11, 12])
+
+
 def test_cifar_rejects_wrong_size(tmp_path):
     folder = tmp_path / "cifar10" / "cifar-10-batches-bin"
     folder.mkdir(parents=True)
