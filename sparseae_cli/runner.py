@@ -183,6 +183,35 @@ def _jacobians_of(model, device):
     return compute
 
 
+def _log_weights_of(model, device, rows_per_chunk: int = 20000):
+    """x (n, d), K, seed -> the model's importance weights (models.base.log_weights) as arrays,
+    computed in chunks of about ``rows_per_chunk`` (rows x K); None for a model without them."""
+    @torch.no_grad()
+    def compute(x: np.ndarray, samples: int, seed: int) -> dict[str, np.ndarray] | None:
+        model.eval()
+        generator = torch.Generator().manual_seed(seed)
+        chunk = max(1, rows_per_chunk // samples)
+        parts: dict[str, list] = {}
+        for start in range(0, len(x), chunk):
+            terms = model.log_weights(torch.as_tensor(x[start:start + chunk], dtype=torch.float32,
+                                                      device=device), samples, generator)
+            if terms is None:
+                return None
+            for key, value in terms.items():
+                parts.setdefault(key, []).append(value.double().cpu().numpy())
+        return {key: np.concatenate(values, axis=-1) for key, values in parts.items()}
+    return compute
+
+
+def _decoder_of(model, device):
+    """codes (n, k) -> the model's decoded means (n, d), as arrays."""
+    @torch.no_grad()
+    def decode(codes: np.ndarray) -> np.ndarray:
+        model.eval()
+        return model.decode(torch.as_tensor(codes, dtype=torch.float32, device=device)).float().cpu().numpy()
+    return decode
+
+
 def _member_name(member: Member) -> str:
     return f"seed{member.split.seed}_fold{member.split.fold}"
 
@@ -217,7 +246,9 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
         reconstruction_test_noisy=(_forward_all(model, to(noisy_test)).get("reconstruction")
                                    if noisy_test is not None else None),
         jacobians=_jacobians_of(model, device) if isinstance(model, GradientModel) else None,
-        code_groups=model.code_groups(), seed=split.seed, options=cfg.eval,
+        code_groups=model.code_groups(), log_weights=_log_weights_of(model, device),
+        factors_test=data.factors[split.test] if data.factors is not None else None,
+        decode=_decoder_of(model, device), seed=split.seed, options=cfg.eval,
     )
     metrics: dict = {"seed": split.seed, "fold": split.fold}
     for name in cfg.eval.metrics:
@@ -230,7 +261,8 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
                 code_train=inputs.code_train if inputs.code_train is not None else np.zeros((0, 0)),
                 code_test=inputs.code_test, y_train=inputs.y_train, y_test=inputs.y_test,
                 index_train=split.train, index_test=split.test,
-                **({"code_groups": inputs.code_groups} if inputs.code_groups is not None else {}))
+                **({"code_groups": inputs.code_groups} if inputs.code_groups is not None else {}),
+                **({"factors_test": inputs.factors_test} if inputs.factors_test is not None else {}))
     if dictionary is not None:
         save_arrays(out_dir / f"dictionary_{tag}.npz", atoms=dictionary.atoms,
                     bias=dictionary.bias if dictionary.bias is not None else np.zeros(0),

@@ -82,3 +82,37 @@ def test_metrics_skip_what_they_cannot_compute():
     assert METRICS.get("classification")(inputs()) == {}
     assert METRICS.get("reconstruction")(inputs()) == {}
     assert METRICS.get("sparsity")(inputs()) == {}
+
+
+def brute_force_mcc(codes: np.ndarray, factors: np.ndarray) -> float:
+    """Every one-to-one assignment of factors to units, by enumeration."""
+    from itertools import permutations
+
+    corr = np.abs(np.corrcoef(factors.T, codes.T)[: factors.shape[1], factors.shape[1]:])
+    return max(np.mean([corr[i, j] for i, j in enumerate(perm)])
+               for perm in permutations(range(codes.shape[1]), factors.shape[1]))
+
+
+def test_factor_recovery_is_one_for_permuted_scaled_signed_factors_and_matches_brute_force():
+    rng = np.random.default_rng(0)
+    factors = rng.laplace(size=(300, 4))
+    codes = np.column_stack([-2 * factors[:, 2] + 1, rng.normal(size=300), 0.5 * factors[:, 0],
+                             factors[:, 3], 3 * factors[:, 1]])
+    result = METRICS.get("factor_recovery")(inputs(code_test=codes, factors_test=factors))
+    assert result["factor_mcc"] == pytest.approx(1.0)
+    noisy = codes + rng.normal(scale=1.5, size=codes.shape)
+    mixed = noisy @ rng.normal(size=(5, 5))
+    for candidate in (noisy, mixed):
+        got = METRICS.get("factor_recovery")(inputs(code_test=candidate, factors_test=factors))
+        assert got["factor_mcc"] == pytest.approx(brute_force_mcc(candidate, factors))
+        assert got["factor_mcc"] <= got["factor_best_correlation"] + 1e-12
+    assert METRICS.get("factor_recovery")(inputs(code_test=codes)) == {}
+
+
+def test_active_units_count_latents_whose_location_varies_above_the_threshold():
+    rng = np.random.default_rng(0)
+    codes = np.column_stack([rng.normal(scale=1.0, size=500), rng.normal(scale=0.05, size=500),
+                             np.full(500, 3.0), rng.normal(scale=0.2, size=500)])
+    # variances ~1, 0.0025, 0, 0.04: two above Burda et al.'s 0.01
+    result = METRICS.get("active_units")(inputs(code_test=codes, options={"active_threshold": 0.01}))
+    assert result == {"active_units": 2, "active_fraction": 0.5}

@@ -28,6 +28,9 @@ class Dataset:
     kind: str = "tabular"  # "image", "omics" or "tabular": selects the preprocessing
     source: list[str] = field(default_factory=list)  # files read, for the run record
     groups: np.ndarray | None = None  # (n,) int64 sample of origin, or None
+    # (n, m) the true generative factors of each row, for generated sets that know them
+    # (patches_synthetic's source coefficients); metrics score how well codes recover them.
+    factors: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.X = np.ascontiguousarray(self.X, dtype=np.float32)
@@ -38,6 +41,8 @@ class Dataset:
             self.groups = np.asarray(self.groups, dtype=np.int64)
             if self.groups.shape != self.y.shape:
                 raise ValueError(f"{self.name}: groups must hold one label per row")
+        if self.factors is not None and (self.factors.ndim != 2 or len(self.factors) != len(self.y)):
+            raise ValueError(f"{self.name}: factors must be (n, m), one row per sample")
 
     @property
     def n_classes(self) -> int:
@@ -60,7 +65,8 @@ class Dataset:
             test_index = np.nonzero(is_test[keep])[0]
         return Dataset(self.name, self.X[keep], self.y[keep], self.class_names,
                        self.feature_names, self.image_shape, test_index, self.kind, self.source,
-                       None if self.groups is None else self.groups[keep])
+                       None if self.groups is None else self.groups[keep],
+                       None if self.factors is None else self.factors[keep])
 
     def columns(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         """The named per-row arrays of ``rows`` other than the features: ``y``, and ``group``

@@ -37,5 +37,12 @@ class EvalInputs:
     jacobians: Callable[[np.ndarray], np.ndarray] | None = None
     # The group index of every code unit (group-sparse codes); None: each unit its own group.
     code_groups: np.ndarray | None = None
+    # Latent-variable models: x (n, d), K, seed -> log p(x|z), log p(z), log q(z|x) of K posterior
+    # draws per row, each (K, n), and the closed-form KL per row (n,) (models.base.log_weights).
+    log_weights: Callable[[np.ndarray, int, int], dict[str, np.ndarray] | None] | None = None
+    # The true generative factors of the test rows (generated sets that know them), (n, m).
+    factors_test: np.ndarray | None = None
+    # The model's decoder: codes (n, k) -> the reconstruction's mean (n, d).
+    decode: Callable[[np.ndarray], np.ndarray] | None = None
     seed: int = 0
     options: Any = None  # the eval config (metric settings)

@@ -9,8 +9,8 @@ Two explicit bases:
 - ``FittedModel``: fitted without gradients (sparse NMF, scikit-learn's NMF): ``fit(X)``,
   ``encode``, ``decode``.
 Both may return a ``Dictionary`` (a one-layer decoder's atoms), ``sample(n, generator)``
-(draws in input space, for generative models) and ``code_groups()`` (the code's group
-structure), and may initialise from the training data (``init_from_data``); the defaults say
+(draws in input space, for generative models), ``log_weights`` (importance weights of a latent
+density, for likelihood metrics) and ``code_groups()`` (the code's group structure), and may initialise from the training data (``init_from_data``); the defaults say
 "none" and do nothing.
 
 A batch is a mapping: ``x`` (inputs), ``y`` (labels), ``group`` (sample of origin, when the
@@ -73,6 +73,14 @@ class SparseModel(nn.Module):
         """Initialise from the (preprocessed) training set, e.g. dictionary atoms drawn from
         training images; called once before training (a resumed run's checkpoint then replaces
         these weights). Default: keep the constructor's initialisation."""
+
+    def log_weights(self, x: torch.Tensor, samples: int,
+                    generator: torch.Generator) -> dict[str, torch.Tensor] | None:
+        """A latent-variable model's importance weights: for ``samples`` draws z_s ~ q(z|x) per
+        row, ``log_likelihood`` log p(x|z_s), ``log_prior`` log p(z_s) and ``log_posterior``
+        log q(z_s|x), each (samples, B), and ``kl`` KL(q(z|x) || p(z)) per row (B,), for the
+        likelihood metrics; None for a model without a latent density (the default)."""
+        return None
 
     def code_groups(self) -> np.ndarray | None:
         """The group index of every code unit (length k) when the code is group-structured
