@@ -13,7 +13,7 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 from scipy import integrate, stats
-from torch.distributions import Cauchy, Laplace, Normal, kl_divergence
+from torch.distributions import Laplace, Normal, kl_divergence
 
 from sparseae_cli.metrics.likelihood import iwae_bound
 from sparseae_cli.models import MODELS, DataSpec

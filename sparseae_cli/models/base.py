@@ -10,8 +10,8 @@ Two explicit bases:
   ``encode``, ``decode``.
 Both may return a ``Dictionary`` (a one-layer decoder's atoms), ``sample(n, generator)``
 (draws in input space, for generative models), ``log_weights`` (importance weights of a latent
-density, for likelihood metrics) and ``code_groups()`` (the code's group structure), and may initialise from the training data (``init_from_data``); the defaults say
-"none" and do nothing.
+density, for likelihood metrics) and ``code_groups()`` (the code's group structure), and may
+initialise from the training data (``init_from_data``); the defaults say "none" and do nothing.
 
 A batch is a mapping: ``x`` (inputs), ``y`` (labels), ``group`` (sample of origin, when the
 dataset has one), in a stacked ensemble ``weight`` (1 for real rows, 0 for padding) and, when

@@ -15,7 +15,8 @@ ELBOs only with each other) or ``gaussian`` with a fixed standard deviation ``mo
 (a normalised density, constants included).
 
 Codes for metrics are the posterior locations mu (the median for a Cauchy posterior), and
-evaluation is deterministic: without a random stream (the evaluation context) z = mu. Every random draw uses the caller's generator.
+evaluation is deterministic: without a random stream (the evaluation context) z = mu.
+Every random draw uses the caller's generator.
 """
 
 from __future__ import annotations
@@ -108,7 +109,8 @@ class VAE(GradientModel):
     # -- evaluation: importance weights, prior draws -------------------------------------
     def log_weights(self, x: torch.Tensor, samples: int, generator: torch.Generator) -> dict[str, torch.Tensor]:
         """For ``samples`` draws z_s ~ q(z|x) per row: log p(x|z_s), log p(z_s) and log q(z_s|x),
-        each (samples, B), and the closed-form KL(q || p) of every row, (B,). log p(x) >= E_s[log p(x|z) + log p(z) - log q(z|x)] (the ELBO) and the
+        each (samples, B), and the closed-form KL(q || p) of every row, (B,).
+        log p(x) >= E_s[log p(x|z) + log p(z) - log q(z|x)] (the ELBO) and the
         importance-weighted bound log mean_s exp(...) (Burda et al. 2016) tightens it as
         samples grows."""
         posterior = self.posterior(x)
