@@ -7,7 +7,7 @@ DATA_DIR ?= $(or $(SPARSEAE_DATA_DIR),$(wildcard ../shared/data))
 
 .PHONY: install demo test lint bench bench-mnist reproduce-barlaud2021 reproduce-barlaud2021-variants \
 	reproduce-parts-fashion parts-table reproduce-lecture reproduce-theodosis2021 \
-	reproduce-theodosis2021-long clean
+	reproduce-theodosis2021-long reproduce-pyle clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_parts.py --data-dir "$(DATA_DIR)"
 	$(BIN)/python bench/bench_lecture.py --data-dir "$(DATA_DIR)"
 	$(BIN)/python bench/bench_theodosis.py --data-dir "$(DATA_DIR)"
+	$(BIN)/python bench/bench_pyle.py --data-dir "$(DATA_DIR)"
 
 bench-mnist: $(STAMP)
 	$(BIN)/python bench/bench_barlaud2021.py --data-dir "$(DATA_DIR)" --mnist
@@ -121,3 +122,16 @@ reproduce-theodosis2021: $(STAMP)
 reproduce-theodosis2021-long: $(STAMP)
 	$(SPARSEAE) train experiment=theodosis2021_mnist data_dir="$(DATA_DIR)" theodosis_model=group \
 		train.epochs=200 train.checkpoint_every=10 hydra.sweep.dir=$(THEODOSIS)_mnist_200epochs
+
+# Pyle, "A Sparse VAE": the Gaussian, Laplace and Cauchy priors on synthetic patches (10 latents),
+# MNIST (10 and 2 latents) and 12x12 grayscale CIFAR-10 patches (25 latents), their tables and the
+# report's appendix figures; first the sanity anchor (pytorch/examples' VAE: ~105.6 nats).
+# About 20 minutes on 2 CPU cores (docs/pyle.md).
+PYLE := $(EXP)/pyle
+PYLE_SETS := patches mnist mnist2d cifar10
+reproduce-pyle: $(STAMP)
+	$(SPARSEAE) train dataset=mnist model=vae data_dir="$(DATA_DIR)" tag=anchor hydra.run.dir=$(PYLE)_anchor
+	$(foreach set,$(PYLE_SETS),$(SPARSEAE) train experiment=pyle_$(set) data_dir="$(DATA_DIR)" &&) true
+	$(foreach set,$(PYLE_SETS),$(SPARSEAE) report --table pyle_$(set) $(PYLE)_$(set) &&) true
+	$(foreach set,$(PYLE_SETS),$(SPARSEAE) figures --generative \
+		$(foreach prior,gaussian laplace cauchy,$(PYLE)_$(set)/pyle_model=$(prior)) --out $(PYLE)_$(set)/report/figures &&) true

@@ -12,18 +12,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
-from pathlib import Path
 
 import torch
-from bench_parts import forward_flops, matmul_gflops, training_images
-from hydra import compose, initialize_config_dir
-from omegaconf import OmegaConf
+from bench_parts import forward_flops, matmul_gflops, train_one_epoch, training_images
 
-from sparseae_cli.models import MODELS, DataSpec
-from sparseae_cli.training.loop import Batches, train_epochs
-
-CONF = Path(__file__).resolve().parents[1] / "conf"
 ROWS = {  # label -> overrides (the rows of conf/lecture_model)
     "mlp_ae 784-32-784": ["model=mlp_ae"],
     "mlp_ae deep 784-128-64-32": ["model=mlp_ae", "model.hidden=[128,64,32]"],
@@ -33,15 +25,8 @@ ROWS = {  # label -> overrides (the rows of conf/lecture_model)
 
 
 def time_epoch(label: str, overrides: list[str], X: torch.Tensor, peak: float) -> None:
-    with initialize_config_dir(config_dir=str(CONF), version_base=None):
-        cfg = compose("config", overrides=overrides)
-    torch.manual_seed(0)
-    model = MODELS.get(cfg.model.name)(cfg.model, DataSpec(784, 10, (1, 28, 28)))
+    model, cfg, seconds = train_one_epoch(overrides, X)
     batch = int(cfg.train.batch_size)
-    train = OmegaConf.to_container(cfg.train, resolve=True)
-    start = time.perf_counter()
-    train_epochs(model, Batches({"x": X}, batch, torch.Generator().manual_seed(0)), OmegaConf.create(train), 1)
-    seconds = time.perf_counter() - start
     flops = 3 * forward_flops(model, X[:batch]) * len(X) / batch
     print(f"  {label:<30} batch {batch}: {seconds:6.1f} s an epoch, {flops / seconds / 1e9:6.1f} GFLOP/s = "
           f"{flops / seconds / 1e9 / peak:5.1%} of the measured matmul rate")

@@ -14,18 +14,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
-from pathlib import Path
 
 import torch
-from bench_parts import matmul_gflops, training_images
-from hydra import compose, initialize_config_dir
-from omegaconf import OmegaConf
+from bench_parts import matmul_gflops, train_one_epoch, training_images
 
-from sparseae_cli.models import MODELS, DataSpec
-from sparseae_cli.training.loop import Batches, train_epochs
-
-CONF = Path(__file__).resolve().parents[1] / "conf"
 ROWS = {"ista_ae 320 x 1, lambda 0.5": ["model=ista_ae"],
         "group_sparse_ae 10 x 32, lambda 7.5": ["model=group_sparse_ae"]}
 AUTHORS_EPOCHS = 200
@@ -36,17 +28,8 @@ def step_flops(k: int, d: int, batch: int, layers: int) -> float:
 
 
 def time_epoch(label: str, overrides: list[str], X: torch.Tensor, peak: float) -> None:
-    with initialize_config_dir(config_dir=str(CONF), version_base=None):
-        cfg = compose("config", overrides=overrides)
-    torch.manual_seed(0)
-    model = MODELS.get(cfg.model.name)(cfg.model, DataSpec(784, 10, (1, 28, 28)))
-    unlabelled = torch.zeros(len(X), dtype=torch.int64).numpy()  # init=data draws images, not classes
-    model.init_from_data(X.numpy(), unlabelled, torch.Generator().manual_seed(0))
+    model, cfg, seconds = train_one_epoch(overrides, X, init_from_data=True)
     batch = int(cfg.train.batch_size)
-    train = OmegaConf.create(OmegaConf.to_container(cfg.train, resolve=True))
-    start = time.perf_counter()
-    train_epochs(model, Batches({"x": X}, batch, torch.Generator().manual_seed(0)), train, 1)
-    seconds = time.perf_counter() - start
     steps = -(-len(X) // batch)
     flops = step_flops(len(model.atoms), X.shape[1], batch, int(cfg.model.layers)) * steps
     print(f"  {label:<36} {seconds:6.1f} s an epoch ({1000 * seconds / steps:5.1f} ms a step), "

@@ -22,7 +22,8 @@ HASH_EXCLUDED = ("data_dir", "device", "threads", "progress", "resume", "train.c
 # Options added after runs were recorded hash as if absent at their default value, so those
 # runs keep their hash (a finished run is not retrained, a checkpoint still resumes).
 HASH_NEUTRAL = {"train.precision": "fp32", "regularizer.on": "code", "train.corruption": "none",
-                "train.noise_factor": 0.5, "preprocess.center_images": False}
+                "train.noise_factor": 0.5, "preprocess.center_images": False,
+                "dataset.patch": None, "dataset.patches_per_image": 1}
 _ANY = object()
 
 

@@ -22,6 +22,7 @@ from . import preprocess, records, runtime
 from .constraints import CONSTRAINTS  # noqa: F401  (registers constraints)
 from .corruptions import NO_CORRUPTION, corrupt_array, data_range
 from .datasets import DATASETS
+from .datasets._patches import to_patches
 from .errors import DataError
 from .metrics import METRICS, EvalInputs
 from .models import MODELS, DataSpec, FittedModel, GradientModel
@@ -335,6 +336,8 @@ def run(cfg, out_dir: Path, progress: bool = False, checkpoint: Checkpoint | Non
     data_dir = runtime.resolve_data_dir(cfg.data_dir)
     data = DATASETS.get(cfg.dataset.name)(cfg.dataset, data_dir)
     data = data.subset(cfg.dataset.get("max_samples"), seed=cfg.seed)
+    if cfg.dataset.get("patch") is not None:
+        data = to_patches(data, int(cfg.dataset.patch), int(cfg.dataset.get("patches_per_image", 1)), cfg.seed)
     present = len(np.unique(data.y))
     if present < 2:
         raise DataError(f"{data.name}: its samples hold {present} class; every metric and split here "

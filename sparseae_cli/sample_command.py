@@ -1,4 +1,9 @@
-"""``sparseae sample RUN_DIR n=10``: Metropolis-Hastings in the latent space of a trained run."""
+"""``sparseae sample RUN_DIR n=10``: new samples from a trained run, decoded.
+
+A generative model (one whose ``sample`` draws from its prior: the VAEs) gives ``n`` draws
+z ~ p(z), decoded, from the generator seeded by ``seed``. Any other model gets
+Metropolis-Hastings in its latent space, ``n`` codes per class (Barlaud & Guyard, sec. 2.3).
+"""
 
 from __future__ import annotations
 
@@ -16,8 +21,9 @@ from .sampling import metropolis_hastings
 
 DEFAULTS = {"n": 10, "scale": 0.5, "bandwidth": "scott", "threshold": 0.05, "burn_in": 200,
             "thin": 10, "seed": 0, "member": None, "out": None}
-HELP = ("usage: sparseae sample RUN_DIR [n=10] [scale=0.5] [bandwidth=scott|FLOAT] "
-        "[threshold=0.05] [burn_in=200] [thin=10] [seed=0] [member=seedS_foldF] [out=DIR]")
+HELP = ("usage: sparseae sample RUN_DIR [n=10] [seed=0] [member=seedS_foldF] [out=DIR] "
+        "(generative models: n draws from the prior; others, Metropolis-Hastings, n per class: "
+        "[scale=0.5] [bandwidth=scott|FLOAT] [threshold=0.05] [burn_in=200] [thin=10])")
 
 
 def parse_options(args: list[str]) -> tuple[str, dict]:
@@ -49,6 +55,33 @@ def sample(args: list[str]) -> int:
     run_dir, opt = parse_options(args)
     run = RunArtifacts(run_dir)
     model = run.model(opt["member"])
+    drawn = model.sample(opt["n"], torch.Generator().manual_seed(opt["seed"]))
+    if drawn is not None:
+        return prior_samples(run, opt, drawn.float().cpu().numpy())
+    return latent_chain_samples(run, model, opt)
+
+
+def prior_samples(run: RunArtifacts, opt: dict, decoded: np.ndarray) -> int:
+    """Save the decoded prior draws (npz, json, an image grid for image data)."""
+    out = output_folder(Path(opt["out"]) if opt["out"] else run.dir / "samples")
+    np.savez_compressed(out / "samples.npz", decoded=decoded)
+    summary = {"run_dir": str(run.dir), "options": opt, "method": "prior",
+               "n": len(decoded), "seed": opt["seed"]}
+    write_json_atomic(out / "samples.json", summary)
+    if run.spec.image_shape is not None:
+        from .reporting.figures import image_grid
+
+        columns = int(np.ceil(np.sqrt(len(decoded))))
+        rows = -(-len(decoded) // columns)
+        padded = np.concatenate([decoded, np.full((rows * columns - len(decoded), decoded.shape[1]), np.nan)])
+        image_grid(padded.reshape(rows, columns, -1), run.spec.image_shape, out / "prior_samples",
+                   title=f"{run.label()}: {len(decoded)} draws from the prior, decoded (seed {opt['seed']})")
+    print(f"sparseae: {len(decoded)} prior samples -> {out}")
+    return 0
+
+
+def latent_chain_samples(run: RunArtifacts, model, opt: dict) -> int:
+    """Metropolis-Hastings on each class's code density, ``n`` per class, decoded."""
     codes = run.codes(opt["member"])
     z_train, y_train = codes["code_train"], codes["y_train"]
 

@@ -34,6 +34,8 @@ CORE = {
     "split.folds": Interval(int, 2, meaning="cross-validation needs at least 2"),
     "split.repeats": POSITIVE_INT,
     "dataset.max_samples": Optional(POSITIVE_INT),
+    "dataset.patch": Optional(POSITIVE_INT.means("the side of the square patches cut from each image")),
+    "dataset.patches_per_image": POSITIVE_INT,
     "constraint.groups": Options(("inputs", "outputs")),
     "preprocess.center_images": Options((True, False)),
 }

@@ -298,3 +298,45 @@ def test_a_data_file_that_is_a_folder_is_refused(tmp_path):
     (tmp_path / "ohlson" / "Olsson.csv").mkdir(parents=True)
     with pytest.raises(DataError, match="Olsson.csv is not a file"):
         DATASETS.get("ohlson")(OmegaConf.create({"download": False}), tmp_path)
+
+
+def test_patches_synthetic_mixes_its_saved_sources_through_the_basis_plus_noise():
+    from sparseae_cli.datasets.patches_synthetic import basis_images
+
+    cfg = OmegaConf.create({"n_samples": 2000, "n_basis": 5, "source": "laplace", "noise": 0.1,
+                            "test_fraction": 0.2, "generator_seed": 3})
+    data = DATASETS.get("patches_synthetic")(cfg, None)
+    again = DATASETS.get("patches_synthetic")(cfg, None)
+    assert np.array_equal(data.X, again.X) and np.array_equal(data.factors, again.factors)
+    basis = basis_images()
+    assert np.allclose(np.linalg.norm(basis, axis=1), 1) and np.linalg.matrix_rank(basis) == 5
+    residual = data.X - data.factors @ basis
+    assert residual.std() == pytest.approx(0.1, rel=0.05) and abs(residual.mean()) < 0.01
+    assert np.array_equal(data.y, np.abs(data.factors).argmax(1))
+    assert data.image_shape == (1, 5, 5) and np.array_equal(data.test_index, np.arange(1600, 2000))
+    kept = data.subset(500, seed=1)
+    assert np.allclose(kept.X - kept.factors @ basis, residual[np.isin(data.X, kept.X).all(1)])
+
+
+def test_patches_are_windows_of_their_own_image_and_keep_its_label_and_side():
+    from sparseae_cli.datasets import Dataset
+    from sparseae_cli.datasets._patches import to_patches
+
+    rng = np.random.default_rng(0)
+    images = rng.random((6, 2, 7, 9)).astype(np.float32)  # two channels, 7 x 9
+    data = Dataset("toy", images.reshape(6, -1), np.arange(6) % 3, ["a", "b", "c"], [], (2, 7, 9),
+                   test_index=np.array([4, 5]), kind="image")
+    patches = to_patches(data, 4, 3, seed=1)
+    assert patches.image_shape == (2, 4, 4) and len(patches.X) == 18
+    assert np.array_equal(patches.y, np.repeat(data.y, 3))
+    assert np.array_equal(patches.test_index, np.arange(12, 18))
+    for row, patch in enumerate(patches.X.reshape(18, 2, 4, 4)):
+        image = images[row // 3]
+        windows = [image[:, i:i + 4, j:j + 4] for i in range(4) for j in range(6)]
+        assert any(np.array_equal(patch, w) for w in windows)  # brute force over every position
+    assert np.array_equal(to_patches(data, 4, 3, seed=1).X, patches.X)
+    with pytest.raises(DataError, match="exceeds"):
+        to_patches(data, 8, 1, seed=0)
+    tabular = Dataset("t", np.zeros((4, 3)), np.array([0, 1, 0, 1]), ["a", "b"], [])
+    with pytest.raises(DataError, match="not an image set"):
+        to_patches(tabular, 2, 1, seed=0)

@@ -116,3 +116,25 @@ def test_active_units_count_latents_whose_location_varies_above_the_threshold():
     # variances ~1, 0.0025, 0, 0.04: two above Burda et al.'s 0.01
     result = METRICS.get("active_units")(inputs(code_test=codes, options={"active_threshold": 0.01}))
     assert result == {"active_units": 2, "active_fraction": 0.5}
+
+
+def test_latent_patterns_probe_each_latent_alone_and_score_gabors_above_their_shuffle():
+    from sparseae_cli.metrics.latent_patterns import gabor_bank, latent_patterns
+
+    rng = np.random.default_rng(0)
+    bank = gabor_bank(8, 8).astype(np.float64)
+    atoms = np.stack([bank[10], bank[300], np.zeros(64)])  # two Gabor latents, one unused
+    decode = lambda codes: codes @ atoms  # noqa: E731  a linear decoder: patterns are scaled atoms
+    codes = rng.normal(size=(400, 3))
+    patterns = latent_patterns(decode, codes)
+    step = np.percentile(np.abs(codes - np.median(codes, 0)), 90, axis=0)
+    assert np.allclose(patterns, step[:, None] * atoms)
+    result = METRICS.get("latent_patterns")(inputs(code_train=codes, decode=decode, image_shape=(1, 8, 8)))
+    assert result["pattern_inactive"] == 1
+    assert result["pattern_gabor_fit"] == pytest.approx(1.0, abs=1e-5)
+    assert result["pattern_gabor_fit_shuffled"] < 0.8
+    pixel = np.zeros((1, 64))
+    pixel[0, 27] = 1.0
+    one_pixel = METRICS.get("latent_patterns")(inputs(code_train=codes[:, :1], decode=lambda c: c @ pixel,
+                                                      image_shape=(1, 8, 8)))
+    assert one_pixel["pattern_localisation"] == pytest.approx(1.0, abs=1e-6)

@@ -139,6 +139,15 @@ def test_validation_names_no_plugin():
         (["model=ista_ae", "model.step=-0.01"], ["model.step must be > 0"]),
         (["model=group_sparse_ae", "eval.per_class=0"], ["eval.per_class must be an integer >= 1"]),
         (["preprocess.center_images=maybe"], ["preprocess.center_images must be one of True, False"]),
+        (["model=vae", "model.prior=student"], ["model.prior must be one of gaussian, laplace, cauchy"]),
+        (["model=vae", "model.kl=exact"], ["model.kl must be one of analytic, mc"]),
+        (["model=vae", "model.latent=0"], ["model.latent must be an integer >= 1"]),
+        (["model=vae", "model.sigma=0"], ["model.sigma must be > 0"]),
+        (["model=vae", "model.prior=cauchy", "model.noise_clamp=0.5"], ["model.noise_clamp must be null or"]),
+        (["model=vae", "eval.likelihood_samples=0"], ["eval.likelihood_samples must be an integer >= 1"]),
+        (["dataset=cifar10", "dataset.patch=0"], ["dataset.patch must be null or an integer >= 1"]),
+        (["dataset=patches_synthetic", "dataset.source=cauchy"],
+         ["dataset.source must be one of laplace, gaussian"]),
 ])
 def test_bad_values_are_refused_in_one_line_before_any_work(overrides, fragments, tmp_path):
     """The check `sparseae train` runs before Hydra starts (test_cli runs some through the CLI)."""

@@ -69,6 +69,11 @@ class SparseModel(nn.Module):
         """``n`` draws in input space from the model's prior, decoded; None if not generative."""
         return None
 
+    def prior_quantiles(self, probabilities: torch.Tensor) -> torch.Tensor | None:
+        """The latent prior's inverse CDF, per coordinate, at ``probabilities`` in (0, 1) (for
+        latent-grid figures); None without a prior (the default)."""
+        return None
+
     def init_from_data(self, X: np.ndarray, y: np.ndarray, generator: torch.Generator) -> None:
         """Initialise from the (preprocessed) training set, e.g. dictionary atoms drawn from
         training images; called once before training (a resumed run's checkpoint then replaces

@@ -124,7 +124,7 @@ class VAE(GradientModel):
                                      None, "analytic").sum(-1)}
 
     def prior_quantiles(self, probabilities: torch.Tensor) -> torch.Tensor:
-        """The prior's inverse CDF at ``probabilities`` (for latent-grid figures)."""
+        """The prior's inverse CDF at ``probabilities``, per coordinate."""
         return self.family.prior(self.prior_scale, probabilities).icdf(probabilities)
 
     @torch.no_grad()

@@ -24,8 +24,12 @@ def _save(fig, stem: Path) -> list[Path]:
     return paths
 
 
-def image_grid(images: np.ndarray, image_shape, stem: Path, row_labels=None, title="") -> list[Path]:
-    """``images`` is (rows, cols, features); each row gets a label on the left."""
+def image_grid(images: np.ndarray, image_shape, stem: Path, row_labels=None, title="",
+               scale: str = "unit") -> list[Path]:
+    """``images`` is (rows, cols, features); each row gets a label on the left. ``scale``: "unit"
+    shows values in [0, 1] (clipped), "each" stretches every image to its own range, "signed"
+    puts 0 at mid-grey (for differences, e.g. latent patterns). NaN cells stay blank."""
+    images = _scaled(np.asarray(images, dtype=np.float64), scale)
     plt = _pyplot()
     rows, cols = images.shape[:2]
     fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.9, rows * 0.9), squeeze=False)
@@ -42,6 +46,18 @@ def image_grid(images: np.ndarray, image_shape, stem: Path, row_labels=None, tit
     if title:
         fig.suptitle(title, fontsize=9)
     return _save(fig, stem)
+
+
+def _scaled(images: np.ndarray, scale: str) -> np.ndarray:
+    if scale == "unit":
+        return images
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if scale == "signed":
+            peak = np.nanmax(np.abs(images), axis=-1, keepdims=True)
+            return 0.5 + 0.5 * images / np.where(peak > 0, peak, 1)
+        low = np.nanmin(images, axis=-1, keepdims=True)
+        span = np.nanmax(images, axis=-1, keepdims=True) - low
+        return (images - low) / np.where(span > 0, span, 1)
 
 
 def latent_pca(panels: list[tuple[str, np.ndarray, np.ndarray]], class_names, stem: Path) -> list[Path]:

@@ -1,7 +1,8 @@
 """``sparseae figures RUN_DIR [RUN_DIR...]``: the latent space of each run side by side
 (e.g. without and with the constraint, Figs 2, 5 and 6 of Barlaud & Guyard), and for
 image data the test images above their reconstructions (Fig 3); the training loss of each
-run against epoch. ``--class-structure``: Theodosis & Ba's Figs 2-4 (class_structure_figures)."""
+run against epoch. ``--class-structure``: Theodosis & Ba's Figs 2-4 (class_structure_figures);
+``--generative``: Pyle's appendix figures (generative_figures)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ def figures(args: list[str]) -> int:
     parser.add_argument("--class-structure", action="store_true",
                         help="Theodosis & Ba's figures: code distance matrices, class-mean activity, "
                              "atoms per group")
+    parser.add_argument("--generative", action="store_true",
+                        help="Pyle's figures for generative models: reconstructions, latent patterns, "
+                             "2-D latent spread and prior-quantile grid, prior samples")
     opts = parser.parse_args(args)
     if opts.grid:
         from .collect import load_runs
@@ -52,10 +56,11 @@ def figures(args: list[str]) -> int:
     chosen = [find_run(opts.runs, sel) for sel in opts.select] if opts.select else opts.runs
     runs = [RunArtifacts(r) for r in chosen]
     out = output_folder(Path(opts.out) if opts.out else runs[0].dir / "figures")
-    if opts.class_structure:
+    if opts.class_structure or opts.generative:
         from .class_structure_figures import class_structure_figures
+        from .generative_figures import generative_figures
 
-        written = class_structure_figures(runs, out)
+        written = (class_structure_figures if opts.class_structure else generative_figures)(runs, out)
         print(f"sparseae: figures -> {', '.join(str(p) for p in written if p.suffix == '.png')}")
         return 0
     written = []
