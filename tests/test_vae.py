@@ -211,3 +211,18 @@ def test_sample_draws_from_the_prior_and_figures_draw_the_report_appendix(tmp_pa
     names = {p.stem for p in out.glob("*.png")}
     assert {"reconstructions", "prior_samples", "latent_spread", "patterns_gaussian", "patterns_cauchy",
             "latent_grid_gaussian", "latent_grid_cauchy"} <= names
+
+
+def test_a_diverging_cauchy_vae_under_a_gaussian_likelihood_is_told_to_clamp_its_noise():
+    from sparseae_cli.errors import RunFailed
+    from sparseae_cli.training.loop import Batches, train_epochs
+
+    model = VAE(6, [5], 2, "relu", "cauchy", 1.0, "gaussian", 0.1, "analytic", 1.0, None)
+    with torch.no_grad():
+        model.loc.bias.fill_(float("nan"))  # what a heavy-tailed draw does to the weights
+    train = OmegaConf.create({"optimizer": "adam", "lr": 1e-3, "weight_decay": 0.0})
+    batches = Batches({"x": torch.rand(16, 6)}, 8, torch.Generator().manual_seed(0))
+    with pytest.raises(RunFailed, match="model.noise_clamp=0.01"):
+        train_epochs(model, batches, train, 1)
+    clamped = VAE(6, [5], 2, "relu", "cauchy", 1.0, "gaussian", 0.1, "analytic", 1.0, 0.01)
+    assert "noise_clamp" not in clamped.divergence_hint()

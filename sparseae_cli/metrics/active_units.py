@@ -8,10 +8,15 @@ import numpy as np
 from ..params import POSITIVE
 from . import METRICS, EvalInputs
 
+ACTIVE_THRESHOLD = 0.01  # Burda et al.'s
+
+
+def active_mask(codes: np.ndarray, threshold: float = ACTIVE_THRESHOLD) -> np.ndarray:
+    """Which latents are active: the variance of their code over the rows exceeds ``threshold``."""
+    return np.var(np.asarray(codes, dtype=np.float64), axis=0) > threshold
+
 
 @METRICS.register("active_units", {"active_threshold": POSITIVE})
 def active_units(inputs: EvalInputs) -> dict:
-    threshold = float((inputs.options or {}).get("active_threshold", 0.01))
-    variance = np.var(np.asarray(inputs.code_test, dtype=np.float64), axis=0)
-    active = int((variance > threshold).sum())
-    return {"active_units": active, "active_fraction": active / len(variance)}
+    active = active_mask(inputs.code_test, float((inputs.options or {}).get("active_threshold", ACTIVE_THRESHOLD)))
+    return {"active_units": int(active.sum()), "active_fraction": float(active.mean())}

@@ -13,15 +13,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from . import METRICS, EvalInputs
-
-
-def abs_correlation(codes: np.ndarray, factors: np.ndarray) -> np.ndarray:
-    """|corr(factor i, unit j)|: (factors x units); a constant column correlates 0."""
-    def standardise(a):
-        a = a - a.mean(0)
-        norm = np.linalg.norm(a, axis=0)
-        return np.divide(a, norm, out=np.zeros_like(a), where=norm > 0)
-    return np.abs(standardise(factors.astype(np.float64)).T @ standardise(codes.astype(np.float64)))
+from ._correlation import abs_correlation
 
 
 def mean_correlation_coefficient(codes: np.ndarray, factors: np.ndarray) -> float:

@@ -33,6 +33,7 @@ from sklearn.metrics import silhouette_score
 
 from ..params import POSITIVE_INT
 from . import METRICS, EvalInputs
+from ._correlation import abs_correlation
 
 DEFAULT_PER_CLASS = 100
 
@@ -77,9 +78,7 @@ def matched_atom_correlation(atoms: np.ndarray, code_groups: np.ndarray | None,
     """Mean over classes of S[c, g(c)], S[c, g] = mean over the atoms j of group g of
     |corr(class mean c, atom j)|, groups g(c) matched one-to-one to classes to maximise the
     total (Hungarian)."""
-    n_classes = len(class_means)
-    # nan_to_num: a constant atom (nan) correlates with nothing.
-    correlation = np.abs(np.nan_to_num(np.corrcoef(class_means, atoms)[:n_classes, n_classes:]))
+    correlation = abs_correlation(atoms.T, class_means.T)  # (classes x atoms), over pixels
     if code_groups is not None:
         correlation = np.stack([correlation[:, code_groups == g].mean(axis=1) for g in np.unique(code_groups)],
                                axis=1)
@@ -89,9 +88,7 @@ def matched_atom_correlation(atoms: np.ndarray, code_groups: np.ndarray | None,
 
 def atom_silhouette(atoms: np.ndarray, class_means: np.ndarray) -> float:
     """Mean over atoms of max over classes of |corr(atom, class mean)|."""
-    n_classes = len(class_means)
-    correlation = np.abs(np.nan_to_num(np.corrcoef(class_means, atoms)[:n_classes, n_classes:]))
-    return float(correlation.max(axis=0).mean())
+    return float(abs_correlation(atoms.T, class_means.T).max(axis=0).mean())
 
 
 @METRICS.register("group_structure", {"per_class": POSITIVE_INT})

@@ -13,7 +13,9 @@ within its own range). On image data, two numbers say how "readable" the pattern
   same for the patterns with their pixels shuffled (seeded): the score of unstructured
   patterns with the same values, the floor to beat.
 
-Latents whose pattern is flat (inactive) are left out and counted in ``pattern_inactive``.
+Only active latents are scored: an inactive one (its code varies by no more than
+``eval.active_threshold`` over the training codes, ``active_units``' criterion) or one whose
+pattern is flat draws nothing but decoder noise; they are counted in ``pattern_inactive``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ import numpy as np
 import torch
 
 from ..hoyer import sparseness
+from ..params import POSITIVE
 from . import METRICS, EvalInputs
+from .active_units import ACTIVE_THRESHOLD, active_mask
 
 PROBE_PERCENTILE = 90
 FLAT = 1e-6  # a pattern with a smaller RMS is flat (the latent is unused)
@@ -69,7 +73,7 @@ def gabor_fit(patterns: np.ndarray, bank: np.ndarray) -> np.ndarray:
     return np.abs(unit.astype(np.float32) @ bank.T).max(1).astype(np.float64)
 
 
-@METRICS.register("latent_patterns")
+@METRICS.register("latent_patterns", {"active_threshold": POSITIVE})
 def pattern_metrics(inputs: EvalInputs) -> dict:
     if inputs.decode is None or inputs.code_train is None or inputs.image_shape is None:
         return {}
@@ -77,7 +81,8 @@ def pattern_metrics(inputs: EvalInputs) -> dict:
     channels = inputs.image_shape[0] if len(inputs.image_shape) == 3 else 1
     height, width = inputs.image_shape[-2:]
     patterns = patterns.reshape(len(patterns), channels, height * width).mean(1)  # luminance
-    active = np.sqrt((patterns ** 2).mean(1)) > FLAT
+    threshold = float((inputs.options or {}).get("active_threshold", ACTIVE_THRESHOLD))
+    active = active_mask(inputs.code_train, threshold) & (np.sqrt((patterns ** 2).mean(1)) > FLAT)
     result = {"pattern_inactive": int((~active).sum())}
     if not active.any():
         return result

@@ -9,11 +9,11 @@ plus, optionally, the asymmetric weight decay of NCAE (Hosseini-Asl et al. 2016)
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..params import NON_NEGATIVE, POSITIVE_INT
-from .base import Dictionary, GradientModel, batch_mean, clean_input
+from ._reconstruction import mean_squared_error
+from .base import Dictionary, GradientModel
 
 NEGATIVE_SLOPE = 0.1
 DECODER_ACTIVATION = "leaky_relu:0.1"  # its name in sparseae_cli.activations
@@ -48,8 +48,7 @@ class DictionaryAE(GradientModel):
         return {"code": h, "reconstruction": self.decode(h)}
 
     def loss(self, batch, outputs, ctx=None):
-        per_sample = F.mse_loss(outputs["reconstruction"], clean_input(batch), reduction="none").mean(-1)
-        mse = batch_mean(per_sample, batch)
+        mse = mean_squared_error(outputs["reconstruction"], batch)
         parts = {"mse": mse}
         total = mse
         if self.decay_lambda > 0:

@@ -50,11 +50,12 @@ class LatentFamily:
     # eps ~ the posterior's standard member, from a draw function ("normal" or "uniform")
     standard_noise: Callable[[Callable[[str], torch.Tensor], float | None], torch.Tensor]
 
+    # validate_args=False: a diverging run's NaN reaches the loss, whose check names the cause.
     def prior(self, scale: float, like: torch.Tensor) -> Distribution:
-        return self.prior_family(torch.zeros_like(like), torch.full_like(like, scale))
+        return self.prior_family(torch.zeros_like(like), torch.full_like(like, scale), validate_args=False)
 
     def posterior(self, loc: torch.Tensor, scale: torch.Tensor) -> Distribution:
-        return self.posterior_family(loc, scale)
+        return self.posterior_family(loc, scale, validate_args=False)
 
     def kl(self, posterior: Distribution, prior: Distribution, z: torch.Tensor | None, mode: str) -> torch.Tensor:
         """KL(q || p) per latent: closed form (``analytic``) or log q(z) - log p(z) at ``z``

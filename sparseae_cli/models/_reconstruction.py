@@ -13,6 +13,7 @@ import torch.nn.functional as F
 
 from ..errors import DataError
 from ..params import Options
+from .base import batch_mean, clean_input
 
 LOSSES = ("bce", "mse")
 LOSS_OPTION = Options(LOSSES, "the reconstruction loss")
@@ -24,6 +25,12 @@ def per_row_loss(name: str, logits: torch.Tensor, reconstruction: torch.Tensor,
     if name == "bce":
         return F.binary_cross_entropy_with_logits(logits, target, reduction="none").mean(-1)
     return F.mse_loss(reconstruction, target, reduction="none").mean(-1)
+
+
+def mean_squared_error(reconstruction: torch.Tensor, batch) -> torch.Tensor:
+    """The mean squared error over features against the clean input, averaged over the batch's
+    rows (padding weighed out, members summed: ``base.batch_mean``)."""
+    return batch_mean(F.mse_loss(reconstruction, clean_input(batch), reduction="none").mean(-1), batch)
 
 
 def check_targets(name: str, X: np.ndarray) -> None:

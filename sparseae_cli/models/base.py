@@ -109,6 +109,10 @@ class GradientModel(SparseModel):
     def after_step(self) -> None:
         """Called after every optimiser step (e.g. renormalise dictionary atoms)."""
 
+    def divergence_hint(self) -> str:
+        """What to change when the training loss became NaN or infinite (the failure's message)."""
+        return "lower train.lr or check the data for extreme values"
+
     def contraction(self, x: torch.Tensor) -> torch.Tensor:
         """||J_f(x_i)||_F^2 for every row, J_f the Jacobian of the encoder f = ``encode``
         (the contractive AE's penalty, Rifai et al. ICML 2011): shape (..., B).

@@ -27,13 +27,13 @@ import logging
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..params import POSITIVE, POSITIVE_INT, Options
 from . import MODELS, DataSpec
 from ._group_threshold import THRESHOLDS, group_soft_threshold
-from .base import Dictionary, GradientModel, batch_mean, clean_input
+from ._reconstruction import mean_squared_error
+from .base import Dictionary, GradientModel
 
 log = logging.getLogger("sparseae")
 
@@ -41,6 +41,7 @@ INITS = ("data", "data_class", "random")
 POWER_STEPS_INIT = 100  # power iterations for the first estimate of L
 POWER_STEPS_PER_UPDATE = 2  # then a few per optimiser step, warm-started: L moves slowly
 STEP_MARGIN = 0.9  # a lowered step is STEP_MARGIN / L: the power estimate is a lower bound on L
+LOG_EVERY = 100  # on a GPU, optimiser steps between reads of the step for the log line
 
 
 def unit_rows(matrix: torch.Tensor) -> torch.Tensor:
@@ -69,6 +70,7 @@ class GroupSparseAE(GradientModel):
         self.atoms = nn.Parameter(unit_rows(torch.randn(groups * group_size, n_features)))
         self.register_buffer("step", torch.tensor(float(step)))
         self.register_buffer("power_vector", unit_rows(torch.ones(groups * group_size)))
+        self.logged_step, self.steps_taken = float(step), 0
         self.check_step(POWER_STEPS_INIT)
 
     # -- encoder and decoder -------------------------------------------------------------
@@ -98,26 +100,28 @@ class GroupSparseAE(GradientModel):
 
     def loss(self, batch, outputs, ctx=None):
         """The authors' loss: the mean squared error over pixels, averaged over the batch."""
-        per_row = F.mse_loss(outputs["reconstruction"], clean_input(batch), reduction="none").mean(-1)
-        mse = batch_mean(per_row, batch)
+        mse = mean_squared_error(outputs["reconstruction"], batch)
         return mse, {"mse": mse}
 
     # -- after every step: unit atoms, and a step that FISTA converges with --------------
     @torch.no_grad()
     def after_step(self) -> None:
         self.atoms.copy_(unit_rows(self.atoms))
-        self.check_step(POWER_STEPS_PER_UPDATE)
+        self.steps_taken += 1
+        # Reading the step back is a device sync: on a GPU only every LOG_EVERY steps.
+        on_cpu = self.atoms.device.type == "cpu"
+        self.check_step(POWER_STEPS_PER_UPDATE, log_now=on_cpu or self.steps_taken % LOG_EVERY == 0)
 
     @torch.no_grad()
-    def check_step(self, power_steps: int) -> None:
+    def check_step(self, power_steps: int, log_now: bool = True) -> None:
         """Update the estimate of L = ||A||_2^2 and lower the step to STEP_MARGIN / L when
-        step * L > 1 (FISTA's condition), saying so in the log."""
+        step * L > 1 (FISTA's condition), on the device; ``log_now`` says so in the log."""
         lipschitz, self.power_vector = power_iteration(self.atoms, self.power_vector, power_steps)
-        if float(self.step * lipschitz) > 1:
-            lowered = STEP_MARGIN / float(lipschitz)
+        self.step.copy_(torch.where(self.step * lipschitz > 1, STEP_MARGIN / lipschitz, self.step))
+        if log_now and float(self.step) < self.logged_step:
             log.info("group-sparse AE: step %.4g lowered to %.4g (||D||_2^2 = %.4g exceeds 1/step)",
-                     float(self.step), lowered, float(lipschitz))
-            self.step.fill_(lowered)
+                     self.logged_step, float(self.step), float(lipschitz))
+            self.logged_step = float(self.step)
 
     # -- initialisation from the training images (the authors' default) -----------------
     @torch.no_grad()

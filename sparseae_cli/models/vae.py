@@ -136,6 +136,13 @@ class VAE(GradientModel):
         device = self.loc.weight.device
         return self.decode(self.prior_quantiles(u).to(device))
 
+    def divergence_hint(self) -> str:
+        if self.prior_name == "cauchy" and self.noise_clamp is None and self.likelihood == "gaussian":
+            return ("a Cauchy posterior's draws have no variance, so under a Gaussian likelihood the "
+                    "expected reconstruction error is infinite: set model.noise_clamp=0.01 "
+                    "(or model.likelihood=bernoulli for data in [0, 1])")
+        return super().divergence_hint()
+
     def check_inputs(self, X: np.ndarray) -> None:
         if self.likelihood == "bernoulli":
             check_targets("bce", X)

@@ -1,8 +1,8 @@
 """The appendix figures of Pyle's "A Sparse VAE", for any runs of generative models side by side:
 
 - ``reconstructions``: the same test images, then each run's reconstruction of them (Figs 3-5);
-- ``patterns_<run>``: each latent's pattern, decode(c + s_j e_j) - decode(c), grey = no change
-  (Figs 6-8; ``metrics.latent_patterns`` measures them);
+- ``patterns_<run>``: each active latent's pattern, decode(c + s_j e_j) - decode(c), grey = no
+  change (Figs 6-8; ``metrics.latent_patterns`` measures them);
 - ``latent_spread``: the 2-D codes of the test set coloured by class (Figs 9, 11, 13);
 - ``latent_grid_<run>``: a 2-D model decoded over a grid of its prior's quantiles (inverse CDF
   at 0.05 ... 0.95 on each axis; Figs 10, 12, 14);
@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..metrics.active_units import active_mask
 from ..metrics.latent_patterns import latent_patterns
 from .figures import _pyplot, _save, image_grid
 
@@ -53,14 +54,16 @@ def reconstructions(runs, out: Path) -> list[Path]:
 
 
 def patterns(run, out: Path) -> list[Path]:
-    model = run.model()
-    found = latent_patterns(_decoder(model), run.codes()["code_train"])
+    codes = run.codes()["code_train"]
+    found = latent_patterns(_decoder(run.model()), codes)
+    found[~active_mask(codes)] = np.nan  # an inactive latent draws only decoder noise
     columns = min(10, len(found))
     rows = -(-len(found) // columns)
     padded = np.full((rows * columns, found.shape[1]), np.nan)
     padded[: len(found)] = found
     return image_grid(padded.reshape(rows, columns, -1), run.spec.image_shape, out / f"patterns_{run.dir.name}",
-                      title=f"{run.label()}: each latent's pattern (grey: no change)", scale="signed")
+                      title=f"{run.label()}: each latent's pattern (grey: no change; blank: inactive latent)",
+                      scale="signed")
 
 
 def latent_spread(runs, out: Path) -> list[Path]:

@@ -190,10 +190,7 @@ def train_epochs(
             total = loss.detach() if total is None else total + loss.detach()
         epoch_loss = float(total) / len(batches) if total is not None else 0.0
         if not math.isfinite(epoch_loss):
-            raise RunFailed(
-                f"{desc}: loss became {epoch_loss} at epoch {epoch + 1}; lower train.lr or check "
-                "the data for extreme values"
-            )
+            raise RunFailed(f"{desc}: loss became {epoch_loss} at epoch {epoch + 1}; {model.divergence_hint()}")
         history.append(epoch_loss)
         bar.set_postfix(loss=f"{epoch_loss:.4g}")
         if not progress and (epoch + 1) % log_every == 0:
