@@ -1,7 +1,7 @@
 """Speed of the sparse VAEs (issue: per-epoch time of the MNIST VAE on 2 CPU cores).
 
 One epoch over the 60,000 MNIST training images with the VAE's own settings (pytorch/examples:
-784-400-20, Adam 1e-3, batch 128), timed by the real epoch loop, for each prior; FLOPs are the
+784-400-20, Adam 1e-3, batch 128), timed by the real epoch loop after 20 untimed steps, for each prior; FLOPs are the
 Linear layers' forward multiply-adds x 2, times 3 for forward + backward. Then the cost of the
 importance-weighted log p(x) on the 10,000 test images (K = 100 draws each, eval=vae's default).
 
@@ -31,7 +31,7 @@ def main() -> None:
     print(f"matmul (2048^3) on {torch.get_num_threads()} threads: float32 {peak:.1f} GFLOP/s")
     print(f"MNIST, {len(X)} training images, one epoch, Adam 1e-3, batch 128:")
     for label, overrides in ROWS.items():
-        model, cfg, seconds = train_one_epoch(overrides, X)
+        model, cfg, seconds = train_one_epoch(overrides, X, warmup=20)
         batch = int(cfg.train.batch_size)
         flops = 3 * forward_flops(model, X[:batch]) * len(X) / batch
         print(f"  {label:<32} {seconds:6.1f} s an epoch, {flops / seconds / 1e9:6.1f} GFLOP/s = "

@@ -16,7 +16,8 @@ from .errors import INTERRUPTED, SparseaeError, UsageError
 COMMANDS = {
     "train": "train a model (Hydra overrides, -m for sweeps, --cfg job to print the config)",
     "report": "collect runs into tables: sparseae report DIR... --by constraint,eta",
-    "sample": "Metropolis-Hastings in the latent space of a run, decoded: sparseae sample RUN_DIR n=10",
+    "sample": "new samples of a run, decoded (prior draws of a VAE, else Metropolis-Hastings in its "
+              "latent space): sparseae sample RUN_DIR n=10",
     "figures": "latent-space and image figures of runs: sparseae figures RUN_DIR [RUN_DIR]",
     "evaluate": "metrics of unfinished runs at their last checkpoint: sparseae evaluate RUN_DIR --out DIR",
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +52,8 @@ def image_grid(images: np.ndarray, image_shape, stem: Path, row_labels=None, tit
 def _scaled(images: np.ndarray, scale: str) -> np.ndarray:
     if scale == "unit":
         return images
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with warnings.catch_warnings():  # blank (all-NaN) cells have no range
+        warnings.simplefilter("ignore", RuntimeWarning)
         if scale == "signed":
             peak = np.nanmax(np.abs(images), axis=-1, keepdims=True)
             return 0.5 + 0.5 * images / np.where(peak > 0, peak, 1)
