@@ -1,8 +1,8 @@
 """Speed of the sparse VAEs (issue: per-epoch time of the MNIST VAE on 2 CPU cores).
 
 One epoch over the 60,000 MNIST training images with the VAE's own settings (pytorch/examples:
-784-400-20, Adam 1e-3, batch 128), timed by the real epoch loop after 20 untimed steps, for each prior; FLOPs are the
-Linear layers' forward multiply-adds x 2, times 3 for forward + backward. Then the cost of the
+784-400-20, Adam 1e-3, batch 128), timed by the real epoch loop after 20 untimed steps, for each
+prior; FLOPs are the Linear layers' forward multiply-adds x 2, times 3 for forward + backward. Then the cost of the
 importance-weighted log p(x) on the 10,000 test images (K = 100 draws each, eval=vae's default).
 
     python bench/bench_pyle.py [--data-dir DIR]
