@@ -42,8 +42,23 @@ def _without(config: dict, rules: dict) -> dict:
     return kept
 
 
+# Not what a run computes: an experiment's published values and table layout (editing them must
+# not retrain its runs).
+REPORT_ONLY = ("paper",)
+
+
 def config_hash(config: dict) -> str:
-    rules = {**dict.fromkeys(HASH_EXCLUDED, _ANY), **HASH_NEUTRAL}
+    return _hash(config, (*HASH_EXCLUDED, *REPORT_ONLY))
+
+
+def same_config(recorded: str | None, config: dict) -> bool:
+    """Whether a record's hash is ``config``'s: as hashed now, or as hashed before the report-only
+    keys left the hash (records written then keep counting as finished)."""
+    return recorded is not None and recorded in (config_hash(config), _hash(config, HASH_EXCLUDED))
+
+
+def _hash(config: dict, excluded: tuple) -> str:
+    rules = {**dict.fromkeys(excluded, _ANY), **HASH_NEUTRAL}
     text = json.dumps(_without(config, rules), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

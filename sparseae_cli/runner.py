@@ -23,6 +23,7 @@ from .constraints import CONSTRAINTS  # noqa: F401  (registers constraints)
 from .corruptions import NO_CORRUPTION, corrupt_array, data_range
 from .datasets import DATASETS
 from .datasets._patches import to_patches
+from .datasets.fingerprint import data_fingerprint
 from .errors import DataError
 from .metrics import METRICS, EvalInputs
 from .models import MODELS, DataSpec, FittedModel, GradientModel
@@ -315,11 +316,27 @@ def summarise(folds: list[dict]) -> dict:
     return summary
 
 
-def finished_record(cfg, out_dir: Path) -> dict | None:
-    """The record of a finished run of this very config in ``out_dir``, if there is one."""
+def load_data(cfg):
+    """The dataset ``cfg`` names, from its data directory (before subsetting)."""
+    return DATASETS.get(cfg.dataset.name)(cfg.dataset, runtime.resolve_data_dir(cfg.data_dir))
+
+
+def folder_state(cfg, out_dir: Path) -> tuple[dict | None, str | None]:
+    """(the finished record of this very config on this very data in ``out_dir``, or None; why
+    ``out_dir`` must not be trained into, or None). A folder holding a finished run of another
+    config or of other data is refused: a finished run is never overwritten. A record from before
+    data fingerprints is trusted on its config alone."""
     record = records.read_record(out_dir / records.METRICS_FILE)
-    wanted = records.config_hash(OmegaConf.to_container(cfg, resolve=True))
-    return record if record and record.get("config_hash") == wanted else None
+    if not record:
+        return None, None
+    if not records.same_config(record.get("config_hash"), OmegaConf.to_container(cfg, resolve=True)):
+        what = "another config"
+    elif record.get("data_fingerprint") in (None, data_fingerprint(load_data(cfg).source)):
+        return record, None
+    else:
+        what = "this config on other data (its files changed since)"
+    return None, (f"{out_dir} holds a finished run of {what}; it is never overwritten: move that "
+                  "folder, or give this run its own hydra.run.dir (a sweep its own hydra.sweep.dir)")
 
 
 def run(cfg, out_dir: Path, progress: bool = False, checkpoint: Checkpoint | None = None,
@@ -333,8 +350,8 @@ def run(cfg, out_dir: Path, progress: bool = False, checkpoint: Checkpoint | Non
     validate_config(cfg)
     device = runtime.pick_device(cfg.device)
     runtime.set_threads(cfg.get("threads"))
-    data_dir = runtime.resolve_data_dir(cfg.data_dir)
-    data = DATASETS.get(cfg.dataset.name)(cfg.dataset, data_dir)
+    data = load_data(cfg)
+    fingerprint = data_fingerprint(data.source)
     data = data.subset(cfg.dataset.get("max_samples"), seed=cfg.seed)
     if cfg.dataset.get("patch") is not None:
         data = to_patches(data, int(cfg.dataset.patch), int(cfg.dataset.get("patches_per_image", 1)), cfg.seed)
@@ -366,6 +383,7 @@ def run(cfg, out_dir: Path, progress: bool = False, checkpoint: Checkpoint | Non
                     "n_classes": data.n_classes, "class_names": data.class_names,
                     "image_shape": list(data.image_shape) if data.image_shape else None,
                     "source": data.source},
+        "data_fingerprint": fingerprint,
         "folds": folds,
         "summary": summarise(folds),
         "versions": runtime.versions(),

@@ -13,7 +13,7 @@ from hydra._internal.utils import get_args_parser
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from . import callbacks
+from . import callbacks, claims
 from .errors import INTERRUPTED, RunFailed, SparseaeError, UsageError
 from .summary import one_line_summary
 
@@ -35,49 +35,64 @@ def _share_cores(hydra_cfg) -> None:
 
 def _make_task(debug: bool):
     def task(cfg) -> int:
-        from . import runner
-
         hydra_cfg = HydraConfig.get()
         out_dir = Path(hydra_cfg.runtime.output_dir)
         if cfg.get("threads") is None:
             _share_cores(hydra_cfg)
-        (out_dir / callbacks.FAILED_FILE).unlink(missing_ok=True)  # from an earlier attempt
-        if cfg.get("resume", True):
-            done = runner.finished_record(cfg, out_dir)
-            if done is not None:
-                print(f"sparseae: skipped, already complete with the same config: {out_dir}")
+        with claims.claim(out_dir) as holder:
+            if holder is not None:  # another process is training this very job
+                print(f"sparseae: skipped, being trained by process {holder}: {out_dir}")
                 return 0
-        try:
-            try:
-                record = runner.run(cfg, out_dir, progress=_progress(cfg.progress))
-            except KeyboardInterrupt:
-                callbacks.write_failure(out_dir, INTERRUPTED, 130)
-                raise
-            except SparseaeError:
-                raise
-            except Exception as exc:  # a bug or a library failure: still one line
-                if debug:
-                    raise
-                (out_dir / "traceback.txt").write_text(traceback.format_exc())
-                raise RunFailed(
-                    f"run failed: {type(exc).__name__}: {' '.join(str(exc).split())} "
-                    f"(traceback in {out_dir / 'traceback.txt'}; --debug shows it)"
-                ) from None
-        except SparseaeError as exc:
-            if debug:
-                raise
-            message = " ".join(str(exc).split())
-            callbacks.write_failure(out_dir, message, exc.exit_code)
-            print(f"sparseae: error: {message}", file=sys.stderr)
-            # Bad input stops a sweep at once (the launcher's other jobs would repeat it);
-            # a job that merely fails lets the sweep go on.
-            if hydra_cfg.mode == RunMode.RUN or isinstance(exc, UsageError):
-                raise SystemExit(exc.exit_code) from None
-            return exc.exit_code
-        print(one_line_summary(record, out_dir))
-        return 0
+            return _train_job(cfg, out_dir, hydra_cfg, debug)
 
     return task
+
+
+def _train_job(cfg, out_dir: Path, hydra_cfg, debug: bool) -> int:
+    """Train one job into ``out_dir`` (claimed), unless it holds this finished run."""
+    from . import runner
+
+    try:
+        done, refused = runner.folder_state(cfg, out_dir)
+    except SparseaeError as exc:  # the data of a finished run could not be read to compare
+        print(f"sparseae: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        raise SystemExit(exc.exit_code) from None
+    if refused:  # stop before anything is written into that folder
+        print(f"sparseae: error: {refused}", file=sys.stderr)
+        raise SystemExit(2)
+    (out_dir / callbacks.FAILED_FILE).unlink(missing_ok=True)  # from an earlier attempt
+    if cfg.get("resume", True) and done is not None:
+        print(f"sparseae: skipped, already complete with the same config and data: {out_dir}")
+        return 0
+    try:
+        try:
+            record = runner.run(cfg, out_dir, progress=_progress(cfg.progress))
+        except KeyboardInterrupt:
+            callbacks.write_failure(out_dir, INTERRUPTED, 130)
+            raise
+        except SparseaeError:
+            raise
+        except Exception as exc:  # a bug or a library failure: still one line
+            if debug:
+                raise
+            (out_dir / "traceback.txt").write_text(traceback.format_exc())
+            raise RunFailed(
+                f"run failed: {type(exc).__name__}: {' '.join(str(exc).split())} "
+                f"(traceback in {out_dir / 'traceback.txt'}; --debug shows it)"
+            ) from None
+    except SparseaeError as exc:
+        if debug:
+            raise
+        message = " ".join(str(exc).split())
+        callbacks.write_failure(out_dir, message, exc.exit_code)
+        print(f"sparseae: error: {message}", file=sys.stderr)
+        # Bad input stops a sweep at once (the launcher's other jobs would repeat it);
+        # a job that merely fails lets the sweep go on.
+        if hydra_cfg.mode == RunMode.RUN or isinstance(exc, UsageError):
+            raise SystemExit(exc.exit_code) from None
+        return exc.exit_code
+    print(one_line_summary(record, out_dir))
+    return 0
 
 
 def train(args: list[str], conf_dir: Path, debug: bool) -> int:

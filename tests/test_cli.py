@@ -146,9 +146,8 @@ def test_cfg_job_prints_the_composed_config():
     assert "name: l21" in result.stdout and "eta: 7" in result.stdout
 
 
-@pytest.mark.parametrize(
-    "args, fragments",
-    [
+# Bad commands and the fragments their one-line refusal must hold (docs/bad_input.md lists them).
+BAD_COMMANDS = [
         (["eta=0"], ["eta must be > 0"]),
         (["eta=-5"], ["eta must be > 0"]),
         (["lam=-1"], ["lam must be >= 0"]),
@@ -177,8 +176,10 @@ def test_cfg_job_prints_the_composed_config():
         (["experiment=parts_fashion_table1", "parts_setting=sparse_nmf,unconstrained"],
          ["parts_setting=sparse_nmf sets the sweep itself", "run each parts_setting on its own"]),
         (["hydra.sweeper.params.eta=1,2"], ["quote the value", "hydra.sweeper.params.eta='1,2'"]),
-    ],
-)
+]
+
+
+@pytest.mark.parametrize("args, fragments", BAD_COMMANDS)
 def test_bad_input_exits_2_with_one_line(tmp_path, args, fragments):
     flags = [a for a in args if a.startswith("-")]
     overrides = [a for a in args if not a.startswith("-")]
@@ -303,3 +304,76 @@ def test_a_metrics_json_that_is_not_an_object_is_not_a_finished_run(tmp_path, qu
     result = run_cli("train", *quick)
     assert result.returncode == 0, result.stderr
     assert json.loads((run / "metrics.json").read_text())["status"] == "complete"
+
+
+def test_a_finished_run_of_another_config_is_never_overwritten(tmp_path, quick):
+    assert run_cli("train", "-m", *quick, "eta=100,200").returncode == 0
+    job = tmp_path / "sweep" / "0"
+    before = (job / "metrics.json").read_bytes()
+    result = run_cli("train", "-m", *quick, "eta=200,400")  # numbered jobs: job 0 would be eta=200
+    assert_clean_error(result, 2, f"{job} holds a finished run of another config", "never overwritten",
+                       "hydra.sweep.dir")
+    assert (job / "metrics.json").read_bytes() == before and not (job / "FAILED").exists()
+    assert record_of(job)["params"]["eta"] == 100
+
+
+def test_a_finished_run_on_data_that_changed_since_is_neither_skipped_nor_overwritten(tmp_path, quick):
+    table = tmp_path / "table.csv"
+    write_omics(table, np.random.default_rng(0).normal(size=(40, 30)), [1, 2] * 20)
+    args = ["train", *quick, "dataset=omics_csv", f"dataset.path={table}", "constraint=l1", "eta=2"]
+    assert run_cli(*args).returncode == 0
+    run = tmp_path / "run"
+    before = (run / "metrics.json").read_bytes()
+    assert len(record_of(run)["data_fingerprint"]) == 16
+    again = run_cli(*args)
+    assert again.returncode == 0 and "skipped, already complete with the same config and data" in again.stdout
+    write_omics(table, np.random.default_rng(1).normal(size=(40, 30)), [1, 2] * 20)  # same shape, new values
+    assert_clean_error(run_cli(*args), 2, "holds a finished run of this config on other data", "never overwritten")
+    assert (run / "metrics.json").read_bytes() == before
+
+
+def test_the_bad_input_table_lists_every_refusal_the_tests_check():
+    from pathlib import Path
+
+    from .test_params import BAD_VALUES
+
+    table = (Path(__file__).resolve().parents[1] / "docs" / "bad_input.md").read_text()
+    missing = [args for args, _ in BAD_VALUES + BAD_COMMANDS
+               if f"`sparseae train {' '.join(args)}`" not in table]
+    assert not missing, f"regenerate docs/bad_input.md (python scripts/bad_input_table.py): {missing}"
+
+
+def test_a_papers_published_values_are_not_part_of_a_runs_identity():
+    from omegaconf import OmegaConf
+
+    from sparseae_cli import records
+
+    from .conftest import composed
+
+    config = OmegaConf.to_container(composed("experiment=pyle_mnist"), resolve=True)
+    edited = {**config, "paper": {**config["paper"], "title": "edited"}}
+    assert records.config_hash(edited) == records.config_hash(config)
+    legacy = records._hash(config, records.HASH_EXCLUDED)  # how records were hashed before
+    assert legacy != records.config_hash(config) and records.same_config(legacy, config)
+    assert not records.same_config(records.config_hash({**config, "eta": 1.0}), config)
+
+
+def test_a_job_claimed_by_a_live_process_is_skipped_and_a_stale_claim_taken_over(tmp_path, quick):
+    import socket
+
+    from sparseae_cli.claims import CLAIM_FILE, claim
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / CLAIM_FILE).write_text(f"{socket.gethostname()}:{os.getpid()}\n")  # this test: alive
+    result = run_cli("train", *quick)
+    holder = f"{socket.gethostname()}:{os.getpid()}"
+    assert result.returncode == 0 and f"being trained by process {holder}" in result.stdout
+    assert not (run / "metrics.json").exists() and (run / CLAIM_FILE).exists()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (run / CLAIM_FILE).write_text(f"{socket.gethostname()}:{int(dead.stdout)}\n")  # its process is gone
+    assert run_cli("train", *quick).returncode == 0
+    assert (run / "metrics.json").exists() and not (run / CLAIM_FILE).exists()
+    with claim(tmp_path / "job") as first, claim(tmp_path / "job") as second:
+        assert first is None and second == holder
+    assert not (tmp_path / "job" / CLAIM_FILE).exists()

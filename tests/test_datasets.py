@@ -140,6 +140,8 @@ def test_olsson_reader(tmp_path):
         (["g1,g2,labels", "1,2,A", "1,abc,B"], "row 3, column 3: 'abc'"),
         (["g1,g2,labels", "1,nan,A", "1,2,B"], "row 2, column 3: 'nan'"),
         (["g1,g2,cls", "1,2,A"], "last header cell must be 'labels'"),
+        (["g1,g1,labels", "1,2,A", "1,2,B"], "feature name 'g1' appears more than once"),
+        (["g1,g2,labels", "1,2,c1", "1,2,c2", "1,3,c3"], "gives each of the 3 samples its own class"),
     ],
 )
 def test_olsson_malformed(tmp_path, rows, fragment):
@@ -181,6 +183,11 @@ def test_omics_csv_and_lung_reader(tmp_path):
         (lambda lines: lines[:3] + [lines[3] + ";1,0"], "row 4 has"),
         (lambda lines: lines[:2] + [lines[2].replace("0,", "x0,", 1)] + lines[3:], "row 3"),
         (lambda lines: lines[:2] + ["f;" + ";".join(["NaN"] * 4)] + lines[3:], "'NaN'"),
+        (lambda lines: [lines[0].replace("s1", "s0")] + lines[1:], "sample id 's0' appears more than once"),
+        (lambda lines: lines[:3] + [lines[3].replace("feat1", "feat0")] + lines[4:],
+         "feature name 'feat0' appears more than once"),
+        (lambda lines: [lines[0], lines[0].replace("Name", "Label")] + lines[2:],
+         "gives each of the 4 samples its own class"),
     ],
 )
 def test_omics_csv_malformed(tmp_path, mutate, fragment):
@@ -190,6 +197,25 @@ def test_omics_csv_malformed(tmp_path, mutate, fragment):
     with pytest.raises(DataError) as info:
         DATASETS.get("omics_csv")(OmegaConf.create({"path": str(path)}), tmp_path)
     assert fragment in str(info.value) and "bad.csv" in str(info.value)
+
+
+def test_a_byte_order_mark_is_dropped_and_a_directory_refused(tmp_path):
+    path = tmp_path / "ohlson" / "Olsson.csv"
+    write_olsson(path, ["Dusp2,g2,labels", "1,2,A", "1,3,A", "2,2,B"])
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert DATASETS.get("ohlson")(NO_DOWNLOAD, tmp_path).feature_names == ["Dusp2", "g2"]
+    omics = tmp_path / "bom.csv"
+    write_omics(omics, np.ones((4, 2)), [1, 1, 2, 2], names=["Dusp2", "g2"])
+    omics.write_bytes(b"\xef\xbb\xbf" + omics.read_bytes())
+    assert DATASETS.get("omics_csv")(OmegaConf.create({"path": str(omics)}), tmp_path).X.shape == (4, 2)
+    path.unlink()
+    path.mkdir()
+    with pytest.raises(DataError, match="is not a file"):
+        DATASETS.get("ohlson")(NO_DOWNLOAD, tmp_path)
+    omics.unlink()
+    omics.mkdir()
+    with pytest.raises(DataError, match="is a directory, not a data file"):
+        DATASETS.get("omics_csv")(OmegaConf.create({"path": str(omics)}), tmp_path)
 
 
 def test_lung_missing_says_how_to_supply(tmp_path):
@@ -340,3 +366,22 @@ def test_patches_are_windows_of_their_own_image_and_keep_its_label_and_side():
     tabular = Dataset("t", np.zeros((4, 3)), np.array([0, 1, 0, 1]), ["a", "b"], [])
     with pytest.raises(DataError, match="not an image set"):
         to_patches(tabular, 2, 1, seed=0)
+
+
+def test_data_fingerprint_follows_file_content_not_folder_and_caches_checksums(tmp_path, monkeypatch):
+    from sparseae_cli.datasets import fingerprint
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first, moved = tmp_path / "a" / "t.csv", tmp_path / "b" / "t.csv"
+    for path in (first, moved):
+        path.parent.mkdir()
+        path.write_text("1;2\n3;4\n")
+    reads = []
+    real = fingerprint.md5_of
+    monkeypatch.setattr(fingerprint, "md5_of", lambda path: reads.append(path) or real(path))
+    same = fingerprint.data_fingerprint([str(first)])
+    assert fingerprint.data_fingerprint([str(moved)]) == same  # the same file elsewhere
+    assert fingerprint.data_fingerprint([str(first)]) == same and len(reads) == 2  # cached: no third read
+    first.write_text("1;2\n3;5\n")
+    assert fingerprint.data_fingerprint([str(first)]) != same
+    assert fingerprint.data_fingerprint(["sklearn.datasets.load_digits"]) != same

@@ -100,7 +100,8 @@ def test_validation_names_no_plugin():
             assert f'"{name}"' not in text and f"'{name}'" not in text, name
 
 
-@pytest.mark.parametrize("overrides, fragments", [
+# Bad values and the fragments their one-line refusal must hold (docs/bad_input.md lists them).
+BAD_VALUES = [
         (["model.arch=resnet"], ["model.arch must be one of netbio, lenet, fair4"]),
         (["model.hidden=0"], ["model.hidden must be an integer >= 1"]),
         (["regularizer=kl", "p=1.5"], ["p must be > 0 and < 1", "1.5"]),
@@ -148,7 +149,10 @@ def test_validation_names_no_plugin():
         (["dataset=cifar10", "dataset.patch=0"], ["dataset.patch must be null or an integer >= 1"]),
         (["dataset=patches_synthetic", "dataset.source=cauchy"],
          ["dataset.source must be one of laplace, gaussian"]),
-])
+]
+
+
+@pytest.mark.parametrize("overrides, fragments", BAD_VALUES)
 def test_bad_values_are_refused_in_one_line_before_any_work(overrides, fragments, tmp_path):
     """The check `sparseae train` runs before Hydra starts (test_cli runs some through the CLI)."""
     from sparseae_cli.cli import conf_dir

@@ -13,7 +13,7 @@ from ..errors import DataError
 from . import DATASETS
 from ._base import Dataset
 from ._files import require_file
-from ._table import read_rows, to_numbers
+from ._table import read_rows, require_shared_labels, require_unique, to_numbers
 
 URL = "https://raw.githubusercontent.com/facebookresearch/PoincareMaps/main/datasets/Olsson.csv"
 MD5 = "2fead2587db5dcebfff8a67c8af274fc"
@@ -25,8 +25,10 @@ def read_labelled_table(path: Path, name: str, label_column: str = "labels") -> 
     header = rows[0]
     if header[-1] != label_column:
         raise DataError(f"{path}: the last header cell must be '{label_column}', got {header[-1]!r}")
+    require_unique(header[:-1], "the header's feature name", path)
     body = [r for r in rows[1:] if r[-1] != "root"]  # the reference drops 'root' cells
     X = to_numbers([r[:-1] for r in body], path, first_row=2)
+    require_shared_labels([r[-1] for r in body], path, f"the '{label_column}' column")
     classes, y = np.unique([r[-1] for r in body], return_inverse=True)
     return Dataset(
         name=name, X=X, y=y, class_names=[str(c) for c in classes],

@@ -12,7 +12,7 @@ import numpy as np
 from ..errors import DataError
 from . import DATASETS
 from ._base import Dataset
-from ._table import read_rows, to_numbers
+from ._table import read_rows, require_shared_labels, require_unique, to_numbers
 
 
 def read_omics_csv(path: Path, name: str) -> Dataset:
@@ -22,11 +22,14 @@ def read_omics_csv(path: Path, name: str) -> Dataset:
     labels = [cell.strip() for cell in rows[1][1:]]
     if any(cell == "" for cell in labels):
         raise DataError(f"{path}: row 2 (Label) has an empty cell; every sample needs a class")
+    require_shared_labels(labels, path, "row 2 (Label)")
+    require_unique([cell.strip() for cell in rows[0][1:]], "the sample id", path)
+    require_unique([r[0].strip() for r in rows[2:]], "the feature name", path)
     values = to_numbers([r[1:] for r in rows[2:]], path, first_row=3, decimal=",")
     classes, y = np.unique(labels, return_inverse=True)
     return Dataset(
         name=name, X=values.T, y=y, class_names=[str(c) for c in classes],
-        feature_names=[r[0] for r in rows[2:]], kind="omics", source=[str(path)],
+        feature_names=[r[0].strip() for r in rows[2:]], kind="omics", source=[str(path)],
     )
 
 
