@@ -116,10 +116,7 @@ def train_members(cfg, data, members: list[Member], device, progress: bool,
     fitted on their training part, or on the test part when ``model.fit_on=test``.
     """
     to = lambda a, dtype=torch.float32: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
-    if isinstance(members[0].model, FittedModel):
-        if cfg.constraint.name != "none":
-            log.info("constraint=%s does not apply to model=%s (not trained by gradient); ignored",
-                     cfg.constraint.name, cfg.model.name)
+    if isinstance(members[0].model, FittedModel):  # its config refuses any constraint
         for member in members:
             member.constraint = ConstrainedParameters(member.model, "none", cfg.eta, [])
             fit_on = member.X_test if cfg.model.get("fit_on") == "test" else member.X_train

@@ -140,6 +140,8 @@ BAD_VALUES = [
         (["model=ista_ae", "model.step=-0.01"], ["model.step must be > 0"]),
         (["model=group_sparse_ae", "eval.per_class=0"], ["eval.per_class must be an integer >= 1"]),
         (["preprocess.center_images=maybe"], ["preprocess.center_images must be one of True, False"]),
+        (["model=sparse_nmf", "constraint=l11"], ["constraint.name must be one of none", "without gradients"]),
+        (["model=sklearn_nmf", "constraint=nonneg"], ["constraint.name must be one of none"]),
         (["model=vae", "model.prior=student"], ["model.prior must be one of gaussian, laplace, cauchy"]),
         (["model=vae", "model.kl=exact"], ["model.kl must be one of analytic, mc"]),
         (["model=vae", "model.latent=0"], ["model.latent must be an integer >= 1"]),

@@ -35,8 +35,10 @@ from ..training.context import TrainingContext
 
 Batch = Mapping[str, torch.Tensor]
 Outputs = dict[str, torch.Tensor]
-# A fitted model's parameter constraint: no activation regulariser reaches a model without a loss.
+# A fitted model's parameter constraints: no activation regulariser and no projection reaches a
+# model without a loss and without gradient steps.
 NO_REGULARIZER = Options(("none",), "this model is fitted without gradients: no regularizer applies")
+NO_CONSTRAINT = Options(("none",), "this model is fitted without gradients: no projection applies")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sklearn.decomposition import NMF
 
 from ..params import NON_NEGATIVE, POSITIVE_INT, Interval, Options
 from . import MODELS, DataSpec
-from .base import NO_REGULARIZER, Dictionary, FittedModel
+from .base import NO_CONSTRAINT, NO_REGULARIZER, Dictionary, FittedModel
 
 
 class SklearnNMF(FittedModel):
@@ -40,6 +40,7 @@ PARAMETERS = {
     "max_iter": POSITIVE_INT,
     "fit_on": Options(("train", "test")),
     "/regularizer.name": NO_REGULARIZER,
+    "/constraint.name": NO_CONSTRAINT,
 }
 
 

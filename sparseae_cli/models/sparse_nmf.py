@@ -14,7 +14,7 @@ import torch
 from ..hoyer import l1_for_sparseness, project_sparseness
 from ..params import POSITIVE_INT, Interval, Options
 from . import MODELS, DataSpec
-from .base import NO_REGULARIZER, Dictionary, FittedModel
+from .base import NO_CONSTRAINT, NO_REGULARIZER, Dictionary, FittedModel
 
 TINY = 1e-9
 
@@ -97,6 +97,7 @@ PARAMETERS = {
     "encode_iter": Interval(int, 0, None),
     "fit_on": Options(("train", "test")),
     "/regularizer.name": NO_REGULARIZER,
+    "/constraint.name": NO_CONSTRAINT,
 }
 
 
