@@ -27,20 +27,43 @@ from .training.checkpoint import Checkpoint
 
 log = logging.getLogger("sparseae")
 
-HELP = "usage: sparseae evaluate RUN_DIR [RUN_DIR...] --out DIR   (a sweep folder stands for its jobs)"
+HELP = ("usage: sparseae evaluate RUN_DIR [RUN_DIR...] --out DIR [--data-dir DIR]   (a sweep folder stands "
+        "for its jobs; data are read from --data-dir, else $SPARSEAE_DATA_DIR, else the user cache, never "
+        "from a location the run folder names)")
 
 
-def parse_args(args: list[str]) -> tuple[list[Path], Path]:
+def parse_args(args: list[str]) -> tuple[list[Path], Path, str | None]:
+    """(run folders, output folder, the user's data directory or None)."""
     if not args or args[0] in ("-h", "--help"):
         raise UsageError(HELP)
-    if "--out" not in args or args.index("--out") == len(args) - 1:
+    options = {}
+    for flag in ("--out", "--data-dir"):
+        if flag in args:
+            at = args.index(flag)
+            if at == len(args) - 1:
+                raise UsageError(f"evaluate: {flag} needs a folder; {HELP}")
+            options[flag] = args[at + 1]
+            args = args[:at] + args[at + 2:]
+    if "--out" not in options:
         raise UsageError(f"evaluate: name the output folder with --out DIR; {HELP}")
-    at = args.index("--out")
-    runs, out = args[:at] + args[at + 2:], Path(args[at + 1])
-    unknown = [a for a in runs if a.startswith("-")]
-    if unknown or not runs:
+    unknown = [a for a in args if a.startswith("-")]
+    if unknown or not args:
         raise UsageError(f"evaluate: unknown option '{unknown[0]}'; {HELP}" if unknown else HELP)
-    return [Path(r) for r in runs], out
+    return [Path(r) for r in args], Path(options["--out"]), options.get("--data-dir")
+
+
+def user_data_location(cfg, data_dir: str | None) -> None:
+    """Point ``cfg`` at the user's data directory: a run folder is input, and its recorded
+    ``data_dir`` (or an absolute ``dataset.path`` outside that directory) could send reads and
+    downloads anywhere. ``data_dir`` is not part of a run's identity, so the hash is unchanged."""
+    from .runtime import resolve_data_dir
+
+    folder = resolve_data_dir(data_dir)
+    cfg.data_dir = str(folder)
+    path = cfg.dataset.get("path")
+    if path and Path(str(path)).is_absolute() and not Path(str(path)).resolve().is_relative_to(folder):
+        raise UsageError(f"evaluate: the run reads dataset.path={path}, outside the data directory {folder}; "
+                         "copy that file under it (or pass --data-dir with the folder that holds it)")
 
 
 def runs_with_checkpoints(paths: list[Path]) -> list[Path]:
@@ -79,7 +102,7 @@ def checkpoint_epochs(checkpoint_dir: Path, config_hash: str) -> int:
     return next(iter(epochs.values()))
 
 
-def evaluate_checkpoint(run_dir: Path, out_dir: Path) -> dict:
+def evaluate_checkpoint(run_dir: Path, out_dir: Path, data_dir: str | None = None) -> dict:
     """Evaluate ``run_dir``'s last checkpoint into ``out_dir`` (a complete run folder); return its record."""
     from .runner import CHECKPOINTS, run
 
@@ -90,6 +113,7 @@ def evaluate_checkpoint(run_dir: Path, out_dir: Path) -> dict:
     if any(f.stem.endswith(("_phase1", "_phase2")) for f in (run_dir / CHECKPOINTS).glob("*.pt")):
         raise UsageError(f"evaluate: {run_dir} trains by double descent; only one-phase schedules "
                          "(plain, projected_gradient) stop at a checkpoint as a finished run would")
+    user_data_location(cfg, data_dir)
     source_hash = records.config_hash(OmegaConf.to_container(cfg, resolve=True))
     epochs = checkpoint_epochs(run_dir / CHECKPOINTS, source_hash)
     budget = int(cfg.train.epochs)
@@ -104,14 +128,14 @@ def evaluate_checkpoint(run_dir: Path, out_dir: Path) -> dict:
 
 
 def evaluate(args: list[str]) -> int:
-    paths, out = parse_args(args)
+    paths, out, data_dir = parse_args(args)
     runs = runs_with_checkpoints(paths)
     if len({r.name for r in runs}) < len(runs):
         raise UsageError("evaluate: two runs share a folder name and would share an output folder; "
                          "evaluate them one at a time with their own --out")
     for run_dir in runs:
         target = records.output_folder(out / run_dir.name if len(runs) > 1 else out)
-        record = evaluate_checkpoint(run_dir, target)
+        record = evaluate_checkpoint(run_dir, target, data_dir)
         epochs = record["checkpoint_of"]
         print(f"{run_dir} at epoch {epochs['epochs']} of {epochs['budget']}: "
               f"{one_line_summary(record, target)}")

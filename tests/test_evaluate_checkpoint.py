@@ -131,3 +131,18 @@ def test_members_at_different_epochs_are_refused(tmp_path, monkeypatch):
     assert len(list((run_dir / "checkpoints").glob("*.pt"))) == 2
     with pytest.raises(UsageError, match="different epochs"):
         evaluate_checkpoint(run_dir, tmp_path / "out")
+
+
+def test_data_locations_come_from_the_user_not_from_the_run_folder(tmp_path, killed_run):
+    cfg = OmegaConf.load(killed_run / "config_resolved.yaml")
+    cfg.data_dir = str(tmp_path / "crafted" / "data")  # a copied folder names any location
+    OmegaConf.save(cfg, killed_run / "config_resolved.yaml")
+    mine = tmp_path / "mine"
+    result = run_cli("evaluate", str(killed_run), "--out", str(tmp_path / "out"), "--data-dir", str(mine))
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "crafted").exists()
+    assert json.loads((tmp_path / "out" / "metrics.json").read_text())["config"]["data_dir"] == str(mine.resolve())
+    cfg.dataset.path = "/etc/hostname"
+    OmegaConf.save(cfg, killed_run / "config_resolved.yaml")
+    again = run_cli("evaluate", str(killed_run), "--out", str(tmp_path / "again"), "--data-dir", str(mine))
+    assert_clean_error(again, 2, "dataset.path=/etc/hostname", "outside the data directory")
