@@ -8,6 +8,7 @@ are checked value by value (each swept value against the first of the others).
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
@@ -124,9 +125,11 @@ def _check_output_dir(hydra_cfg, multirun: bool) -> None:
     if not existing.is_dir():
         what = "is a file" if existing == folder else f"cannot be created: {existing} is a file"
         raise UsageError(f"{key}={folder} {what}; choose a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise UsageError(f"{key}={folder} cannot be written ({existing} is not writable); choose "
-                         "another folder")
+    try:  # a real probe: permission bits say nothing to root, or of /proc and read-only mounts
+        os.rmdir(tempfile.mkdtemp(prefix=".sparseae-probe-", dir=existing))
+    except OSError as exc:
+        raise UsageError(f"{key}={folder} cannot be written ({existing}: {exc.strerror}); choose "
+                         "another folder") from None
 
 
 def _config_sweep(overrides: list[str], grid) -> list[str]:

@@ -255,6 +255,9 @@ def test_an_output_folder_that_is_a_file_or_under_one_is_refused(tmp_path):
     assert_clean_error(run_cli("train", "-m", "eta=1,2", f"hydra.sweep.dir={afile / 'sweep'}"), 2,
                        f"{afile} is a file", "choose a folder")
     assert afile.read_text() == "not a folder"
+    unwritable = "/proc/sparseae-run"  # not writable even by root
+    assert_clean_error(run_cli("train", f"hydra.run.dir={unwritable}"), 2,
+                       f"hydra.run.dir={unwritable} cannot be written")
 
 
 def test_ctrl_c_ends_with_one_line_exit_130_and_a_resumable_folder(tmp_path):
