@@ -380,3 +380,20 @@ def test_a_job_claimed_by_a_live_process_is_skipped_and_a_stale_claim_taken_over
     with claim(tmp_path / "job") as first, claim(tmp_path / "job") as second:
         assert first is None and second == holder
     assert not (tmp_path / "job" / CLAIM_FILE).exists()
+
+
+def test_a_write_that_fails_is_one_line_exit_1_and_a_failed_file(tmp_path, quick, monkeypatch, capsys):
+    from sparseae_cli import runner
+    from sparseae_cli.cli import main
+
+    def disk_full(path, tensors):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(runner, "save_tensors", disk_full)
+    with pytest.raises(SystemExit) as stopped:
+        main(["train", *quick])
+    assert stopped.value.code == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err
+    run = tmp_path / "run"
+    assert "No space left on device" in (run / "FAILED").read_text() and not (run / "metrics.json").exists()

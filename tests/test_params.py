@@ -105,6 +105,7 @@ BAD_VALUES = [
         (["model.arch=resnet"], ["model.arch must be one of netbio, lenet, fair4"]),
         (["model.hidden=0"], ["model.hidden must be an integer >= 1"]),
         (["regularizer=kl", "p=1.5"], ["p must be > 0 and < 1", "1.5"]),
+        (["beta=-1"], ["beta must be >= 0"]),
         (["regularizer=l2", "beta=-1"], ["beta must be >= 0"]),
         (["train.schedule=cosine"], ["unknown train.schedule 'cosine'", "double_descent"]),
         (["train.optimizer=rmsprop"], ["unknown train.optimizer 'rmsprop'", "adadelta"]),
