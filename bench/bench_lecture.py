@@ -14,7 +14,7 @@ import argparse
 import os
 
 import torch
-from bench_parts import forward_flops, matmul_gflops, train_one_epoch, training_images
+from bench_parts import matmul_gflops, print_epoch, training_images
 
 ROWS = {  # label -> overrides (the rows of conf/lecture_model)
     "mlp_ae 784-32-784": ["model=mlp_ae"],
@@ -22,14 +22,6 @@ ROWS = {  # label -> overrides (the rows of conf/lecture_model)
     "conv_ae 16-8-8 (128-d code)": ["model=conv_ae"],
     "conv_ae 32-32, denoising": ["model=conv_ae", "model.channels=[32,32]", "train.corruption=gaussian"],
 }
-
-
-def time_epoch(label: str, overrides: list[str], X: torch.Tensor, peak: float) -> None:
-    model, cfg, seconds = train_one_epoch(overrides, X)
-    batch = int(cfg.train.batch_size)
-    flops = 3 * forward_flops(model, X[:batch]) * len(X) / batch
-    print(f"  {label:<30} batch {batch}: {seconds:6.1f} s an epoch, {flops / seconds / 1e9:6.1f} GFLOP/s = "
-          f"{flops / seconds / 1e9 / peak:5.1%} of the measured matmul rate")
 
 
 def main() -> None:
@@ -41,7 +33,7 @@ def main() -> None:
     print(f"matmul (2048^3) on {torch.get_num_threads()} threads: float32 {peak:.1f} GFLOP/s")
     print(f"MNIST, {len(X)} training images, one epoch, Adadelta (Keras defaults):")
     for label, overrides in ROWS.items():
-        time_epoch(label, overrides, X, peak)
+        print_epoch(label, overrides, X, peak)
 
 
 if __name__ == "__main__":

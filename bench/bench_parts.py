@@ -105,6 +105,17 @@ def train_one_epoch(overrides: list[str], X: torch.Tensor, init_from_data: bool 
     return model, cfg, time.perf_counter() - start
 
 
+def print_epoch(label: str, overrides: list[str], X: torch.Tensor, peak: float, warmup: int = 0):
+    """Time one epoch (``train_one_epoch``) and print it beside the Linear/Conv2d FLOP rate
+    (forward multiply-adds x 2, x 3 for the backward) as a share of the matmul rate ``peak``."""
+    model, cfg, seconds = train_one_epoch(overrides, X, warmup=warmup)
+    batch = int(cfg.train.batch_size)
+    flops = 3 * forward_flops(model, X[:batch]) * len(X) / batch
+    print(f"  {label:<32} batch {batch}: {seconds:6.1f} s an epoch, {flops / seconds / 1e9:6.1f} GFLOP/s = "
+          f"{flops / seconds / 1e9 / peak:5.1%} of the measured matmul rate")
+    return model
+
+
 def training_images(name: str, data_dir: str):
     """The image set ``name`` read from ``data_dir`` (no download) and its official training images."""
     data = DATASETS.get(name)(OmegaConf.create({"download": False}), Path(data_dir))

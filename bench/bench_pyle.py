@@ -15,7 +15,7 @@ import os
 import time
 
 import torch
-from bench_parts import forward_flops, matmul_gflops, train_one_epoch, training_images
+from bench_parts import matmul_gflops, print_epoch, training_images
 
 ROWS = {f"vae 784-400-20, {prior} prior": ["model=vae", f"model.prior={prior}"]
         for prior in ("gaussian", "laplace", "cauchy")}
@@ -31,11 +31,7 @@ def main() -> None:
     print(f"matmul (2048^3) on {torch.get_num_threads()} threads: float32 {peak:.1f} GFLOP/s")
     print(f"MNIST, {len(X)} training images, one epoch, Adam 1e-3, batch 128:")
     for label, overrides in ROWS.items():
-        model, cfg, seconds = train_one_epoch(overrides, X, warmup=20)
-        batch = int(cfg.train.batch_size)
-        flops = 3 * forward_flops(model, X[:batch]) * len(X) / batch
-        print(f"  {label:<32} {seconds:6.1f} s an epoch, {flops / seconds / 1e9:6.1f} GFLOP/s = "
-              f"{flops / seconds / 1e9 / peak:5.1%} of the measured matmul rate")
+        model = print_epoch(label, overrides, X, peak, warmup=20)
     x_test = torch.from_numpy(data.X[data.test_index])
     model.eval()
     start = time.perf_counter()
