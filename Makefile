@@ -9,11 +9,15 @@ DATA_DIR ?= $(or $(SPARSEAE_DATA_DIR),$(wildcard ../shared/data))
 	reproduce-parts-fashion parts-table reproduce-lecture reproduce-theodosis2021 \
 	reproduce-theodosis2021-long reproduce-pyle clean
 
+# torch==2.13.0 is installed first. From PyPI on Linux that pin is the CUDA build (about 20
+# nvidia-* packages, right for a GPU); for a CPU-only install take PyTorch's CPU wheel index:
+#   make demo TORCH_INDEX=https://download.pytorch.org/whl/cpu
+# (machines configured with a local CPU wheel, as the CI's, get it without the option).
+TORCH_INDEX ?=
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	# Pinned torch first: a plain requirement would pull gigabytes of CUDA packages.
-	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(BIN)/pip install --quiet -e ".[dev,slurm]"
 	touch $(STAMP)
 

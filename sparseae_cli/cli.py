@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
-from importlib import resources
-from pathlib import Path
+from importlib import metadata
 
+from .config_tree import config_groups, conf_dir
 from .errors import INTERRUPTED, SparseaeError, UsageError
 
 COMMANDS = {
@@ -23,19 +23,10 @@ COMMANDS = {
 }
 
 
-def conf_dir() -> Path:
-    """The installed configs, or conf/ beside the package when run from a source checkout
-    (where the checkout's sparseae_cli shadows an installed one)."""
-    try:
-        return Path(str(resources.files("sparseae_cli.conf")))
-    except ModuleNotFoundError:
-        return Path(__file__).resolve().parent.parent / "conf"
-
-
 def usage() -> str:
-    from .config_check import config_groups
-
-    lines = ["usage: sparseae COMMAND [ARGS...] [--debug]", "", "commands:"]
+    """The command list, the config groups and their choices. Reads the config tree only:
+    no torch or Hydra import, so ``--help`` answers at once."""
+    lines = ["usage: sparseae COMMAND [ARGS...] [--debug] | --help | --version", "", "commands:"]
     lines += [f"  {name:<8} {text}" for name, text in COMMANDS.items()]
     lines += ["", "config groups (choose with GROUP=CHOICE):"]
     groups = config_groups(conf_dir())
@@ -52,6 +43,23 @@ def usage() -> str:
     return "\n".join(lines)
 
 
+def version() -> str:
+    try:
+        return f"sparseae {metadata.version('sparseae')}"
+    except metadata.PackageNotFoundError:  # a source checkout that was never installed
+        return "sparseae (not installed)"
+
+
+def _print_and_exit(text: str) -> None:
+    """Print and exit 0; a reader that closes the pipe early (``| head``) is not an error."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Python flushes stdout again at exit; point it at /dev/null so that raises nothing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(0)
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
@@ -59,8 +67,9 @@ def main(argv: list[str] | None = None) -> None:
     if debug:
         os.environ["HYDRA_FULL_ERROR"] = "1"
     if not argv or argv[0] in ("-h", "--help", "help"):
-        print(usage())
-        sys.exit(0)
+        _print_and_exit(usage())
+    if argv[0] in ("-V", "--version"):
+        _print_and_exit(version())
     command, rest = argv[0], argv[1:]
     try:
         if command == "train":

@@ -7,6 +7,7 @@ are checked value by value (each swept value against the first of the others).
 
 from __future__ import annotations
 
+import difflib
 import os
 import tempfile
 from pathlib import Path
@@ -19,17 +20,9 @@ from hydra.types import RunMode
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from .config_tree import config_groups
 from .errors import UsageError
 from .validation import validate_config
-
-
-def config_groups(conf_dir: Path) -> dict[str, list[str]]:
-    """Config group -> its choices, read from the config tree."""
-    return {
-        group.name: sorted(p.stem for p in group.glob("*.yaml"))
-        for group in sorted(conf_dir.iterdir())
-        if group.is_dir() and not group.name.startswith("_") and group.name != "hydra"
-    }
 
 
 def _variants(overrides: list[str]) -> list[list[str]]:
@@ -61,6 +54,35 @@ def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
+def _did_you_mean(given: str, valid) -> str:
+    """' (did you mean 'x'?)' for the closest valid name, or '' when none is close (difflib)."""
+    close = difflib.get_close_matches(given, [str(v) for v in valid], n=1, cutoff=0.7)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _key_paths(node, prefix: str = "") -> list[str]:
+    """Every dotted key of a composed config."""
+    paths = []
+    for key in node:
+        path = f"{prefix}{key}"
+        paths.append(path)
+        child = node._get_node(key)
+        if OmegaConf.is_dict(child):
+            paths += _key_paths(child, f"{path}.")
+    return paths
+
+
+def _closest_key(key: str, base) -> str:
+    """The suggestion for an unknown key: the same name elsewhere ('epochs' -> 'train.epochs'),
+    else the closest full path ('train.epoch' -> 'train.epochs'), else the closest leaf name."""
+    paths = _key_paths(base)
+    leaf = key.rpartition(".")[2]
+    same_leaf = [p for p in paths if p.rpartition(".")[2] == leaf]
+    if same_leaf:
+        return f" (did you mean '{same_leaf[0]}'?)"
+    return _did_you_mean(key, paths) or _did_you_mean(leaf, paths)
+
+
 def _check_group_choices(overrides: list[str], groups: dict[str, list[str]]) -> None:
     for override in OverridesParser.create().parse_overrides(overrides):
         key = override.key_or_group
@@ -71,7 +93,8 @@ def _check_group_choices(overrides: list[str], groups: dict[str, list[str]]) -> 
         ]
         for value in values:
             if value is not None and str(value) not in groups[key] and str(value) != "null":
-                raise UsageError(f"unknown {key} '{value}'; choose one of: {', '.join(groups[key])}")
+                raise UsageError(f"unknown {key} '{value}'{_did_you_mean(str(value), groups[key])}; "
+                                 f"choose one of: {', '.join(groups[key])}")
 
 
 def _check_keys(variant: list[str], groups: dict[str, list[str]], config_name: str) -> None:
@@ -87,9 +110,10 @@ def _check_keys(variant: list[str], groups: dict[str, list[str]], config_name: s
         node = OmegaConf.select(base, parent) if parent else base
         if not OmegaConf.is_dict(node) or leaf not in node:
             where = f"'{parent}'" if parent else "the top level"
-            valid = ", ".join(str(k) for k in node) if OmegaConf.is_dict(node) else "none"
+            keys = [str(k) for k in node] if OmegaConf.is_dict(node) else []
+            close = _closest_key(key, base)
             raise UsageError(
-                f"unknown config key '{key}'; valid keys at {where}: {valid} "
+                f"unknown config key '{key}'{close}; valid keys at {where}: {', '.join(keys) or 'none'} "
                 "(prefix with + to add a new key)"
             )
 

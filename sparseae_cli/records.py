@@ -52,9 +52,18 @@ def config_hash(config: dict) -> str:
 
 
 def same_config(recorded: str | None, config: dict) -> bool:
-    """Whether a record's hash is ``config``'s: as hashed now, or as hashed before the report-only
-    keys left the hash (records written then keep counting as finished)."""
-    return recorded is not None and recorded in (config_hash(config), _hash(config, HASH_EXCLUDED))
+    """Whether a record's hash is ``config``'s: as hashed now, or as hashed by earlier versions
+    (records written then keep counting as finished):
+    - before the report-only keys left the hash;
+    - before ``train.epochs_phase2`` followed ``train.epochs``: it was 30 by default, a value
+      that only double descent reads, so other schedules' runs computed the same thing."""
+    if recorded is None:
+        return False
+    variants = [config]
+    train = config.get("train") or {}
+    if train.get("schedule") != "double_descent" and train.get("epochs_phase2") != 30:
+        variants.append({**config, "train": {**train, "epochs_phase2": 30}})
+    return any(recorded in (config_hash(c), _hash(c, HASH_EXCLUDED)) for c in variants)
 
 
 def _hash(config: dict, excluded: tuple) -> str:

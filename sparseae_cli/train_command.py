@@ -110,6 +110,9 @@ def train(args: list[str], conf_dir: Path, debug: bool) -> int:
         from .config_check import check_overrides
 
         check_overrides(parsed.overrides, conf_dir, parsed.config_name or "config", multirun=parsed.multirun)
+    if parsed.cfg and not parsed.resolve:
+        # Print the values the run will use, not ${oc.select:...} formulas (--resolve, always).
+        args = ["--resolve", *args]
     callbacks.failed_jobs.clear()
     main = hydra.main(version_base="1.3", config_path=str(conf_dir), config_name="config")(
         _make_task(debug)

@@ -28,6 +28,26 @@ def test_help_lists_commands_and_groups():
         assert text in result.stdout
 
 
+def test_help_and_version_import_neither_torch_nor_hydra():
+    """--help answers at once: it reads the config tree, and nothing heavy is imported."""
+    code = ("import sys; from sparseae_cli import cli; cli.usage(); cli.version(); "
+            "print(sorted(m for m in ('torch', 'hydra', 'sklearn') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stderr
+    version = run_cli("--version")
+    assert version.returncode == 0 and version.stdout.startswith("sparseae ")
+
+
+def test_help_into_a_closed_pipe_exits_quietly():
+    """`sparseae -h | head -2`: the reader leaves early; no BrokenPipeError traceback."""
+    process = subprocess.Popen([sys.executable, "-c", "from sparseae_cli.cli import main; main()", "-h"],
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    process.stdout.close()  # the reader is gone before anything is written
+    assert process.wait() == 0
+    assert process.stderr.read() == b""
+
+
 def test_default_dataset_run_writes_every_artifact(tmp_path, quick):
     result = run_cli("train", *quick, "constraint=l11", "eta=30")
     assert result.returncode == 0, result.stderr
@@ -144,6 +164,7 @@ def test_cfg_job_prints_the_composed_config():
     result = run_cli("train", "--cfg", "job", "constraint=l21", "eta=7")
     assert result.returncode == 0, result.stderr
     assert "name: l21" in result.stdout and "eta: 7" in result.stdout
+    assert "${" not in result.stdout  # resolved: the values the run uses, not oc.select formulas
 
 
 # Bad commands and the fragments their one-line refusal must hold (docs/bad_input.md lists them).
@@ -152,6 +173,10 @@ BAD_COMMANDS = [
         (["eta=-5"], ["eta must be > 0"]),
         (["lam=-1"], ["lam must be >= 0"]),
         (["foo=1"], ["unknown config key 'foo'", "eta"]),
+        # Near misses name the closest key or choice (difflib), wherever it lives.
+        (["train.epoch=2"], ["unknown config key 'train.epoch'", "did you mean 'train.epochs'?"]),
+        (["epochs=2"], ["unknown config key 'epochs'", "did you mean 'train.epochs'?"]),
+        (["model=supervisd_ae"], ["unknown model 'supervisd_ae'", "did you mean 'supervised_ae'?"]),
         (["model.nope=1"], ["unknown config key 'model.nope'", "arch"]),
         (["model=nope"], ["unknown model 'nope'", "supervised_ae"]),
         (["constraint=l9"], ["unknown constraint 'l9'", "l1inf"]),

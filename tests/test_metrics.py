@@ -37,6 +37,38 @@ def test_silhouette_matches_hand_computation():
     assert result["silhouette_all"] == pytest.approx(hand_silhouette(*both))
 
 
+@pytest.mark.parametrize("case", ["blobs", "singleton_class", "duplicates", "many_classes"])
+def test_exact_silhouette_in_blocks_matches_scikit_learn(case):
+    from sklearn.metrics import silhouette_score
+
+    from sparseae_cli.metrics.silhouette import exact_silhouette
+
+    rng = np.random.default_rng(1)
+    codes = rng.normal(size=(300, 5)) + np.repeat(rng.normal(0, 2, (3, 5)), 100, axis=0)
+    labels = np.repeat([7, 2, 5], 100)
+    if case == "singleton_class":
+        labels[0] = 9
+    if case == "duplicates":
+        codes[:50] = codes[0]
+    if case == "many_classes":
+        labels = rng.integers(0, 40, len(codes))
+    # 8 rows per block: many blocks, a ragged last one
+    assert exact_silhouette(codes, labels, block_bytes=8 * 8 * len(codes)) == pytest.approx(
+        silhouette_score(codes, labels), rel=1e-10, abs=1e-12)
+
+
+def test_a_subsampled_silhouette_records_its_size_and_draws_as_scikit_learn():
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(2)
+    codes, labels = rng.normal(size=(200, 4)), rng.integers(0, 3, 200)
+    result = METRICS.get("silhouette")(inputs(code_train=None, code_test=codes, y_test=labels, seed=4,
+                                              options={"silhouette_samples": 50}))
+    assert result["silhouette_sample_size"] == 50
+    assert result["silhouette_test"] == pytest.approx(
+        silhouette_score(codes, labels, sample_size=50, random_state=4), rel=1e-10)
+
+
 def test_silhouette_of_a_single_class_is_nan():
     result = METRICS.get("silhouette")(inputs(y_train=np.array([1, 1])))
     assert np.isnan(result["silhouette_train"])

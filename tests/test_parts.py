@@ -260,3 +260,14 @@ def test_sparse_nmf_reaches_the_sparseness_and_reconstructs():
     h_new = model.encode(fresh)
     assert h_new.shape == (120, 6) and torch.all(h_new >= 0)
     assert float(((model.decode(h_new) - fresh) ** 2).mean()) < 0.1 * float((fresh ** 2).mean())
+
+
+def test_the_code_histograms_title_clears_every_panel():
+    from sparseae_cli.reporting.parts_figures import N_IMAGES, code_histograms
+
+    codes = np.random.default_rng(0).random((N_IMAGES, 100))
+    fig = code_histograms([{"code": codes}], ["one run"])  # one row: the tightest figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    title = fig._suptitle.get_window_extent(renderer)
+    assert all(title.y0 >= ax.get_tightbbox(renderer).y1 for ax in fig.axes)

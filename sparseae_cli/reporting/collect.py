@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import UsageError
-from ..records import METRICS_FILE, read_json_record
+from ..records import HASH_EXCLUDED, METRICS_FILE, REPORT_ONLY, read_json_record
 
 
 def _flatten(node, prefix: str = "") -> dict:
@@ -81,3 +81,29 @@ def resolve_keys(frame: pd.DataFrame, keys: list[str]) -> list[str]:
                 "or any dotted config key (e.g. train.lr)"
             )
     return columns
+
+
+# Never a group of their own: where and how fast a run went, what it reports, and the seed
+# (tables average over seeds and folds).
+NOT_GROUPED = tuple(f"config.{k}" for k in (*HASH_EXCLUDED, *REPORT_ONLY, "seed"))
+
+
+def varying_keys(frame: pd.DataFrame) -> list[str]:
+    """The config columns that tell apart the configurations of these runs: every key that
+    varies, but the keys of NOT_GROUPED and those that follow the seed ('model.seed'), each
+    kept only when it splits the runs further than the keys kept before it ('model.name', then
+    not every model.* key that changes with it). '.name' keys and shorter paths come first."""
+    runs = frame.drop_duplicates("run_dir").astype(str)
+    seed = [runs["config.seed"]] if "config.seed" in runs else []
+
+    def n_groups(columns: list) -> int:
+        return runs.groupby(columns).ngroups if columns else 1
+
+    candidates = [c for c in runs.columns if c.startswith("config.") and not c.startswith(NOT_GROUPED)
+                  and runs[c].nunique() > 1 and n_groups([*seed, runs[c]]) > n_groups(seed)]
+    candidates.sort(key=lambda c: (not c.endswith(".name"), c.count("."), c))
+    kept: list[str] = []
+    for column in candidates:
+        if n_groups([runs[c] for c in (*kept, column)]) > n_groups([runs[c] for c in kept]):
+            kept.append(column)
+    return kept

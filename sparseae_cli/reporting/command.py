@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..errors import UsageError
 from ..records import output_folder
-from .collect import load_runs, resolve_keys
+from .collect import load_runs, resolve_keys, varying_keys
 from .tables import DEFAULT_METRICS, aggregate, wide, write_tables
 
 
@@ -19,7 +20,8 @@ class _Parser(argparse.ArgumentParser):
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="sparseae report", description="Collect runs into tables (mean ± std).")
     p.add_argument("dirs", nargs="+", help="run or sweep directories (searched recursively)")
-    p.add_argument("--by", default="", help="comma-separated keys to group by, e.g. constraint,eta")
+    p.add_argument("--by", default=None, help="comma-separated keys to group by, e.g. constraint,eta "
+                   "(default: every config key that varies across the runs; --by '' pools them all)")
     p.add_argument("--metrics", default=",".join(DEFAULT_METRICS), help="comma-separated metrics")
     p.add_argument("--out", default=None, help="output folder (default: DIR/report)")
     p.add_argument("--name", default=None, help="file stem of the tables (default: report or the table)")
@@ -33,7 +35,12 @@ def report(args: list[str]) -> int:
     if opts.table:
         return paper_report(opts)
     frame = load_runs(opts.dirs)
-    by = resolve_keys(frame, [k for k in opts.by.split(",") if k])
+    if opts.by is None:
+        by = varying_keys(frame)
+        print("sparseae: grouped by " + (", ".join(c.removeprefix("config.") for c in by) or "nothing")
+              + " (the config keys that vary across these runs; --by chooses)", file=sys.stderr)
+    else:
+        by = resolve_keys(frame, [k for k in opts.by.split(",") if k])
     metrics = [m for m in opts.metrics.split(",") if m]
     table = aggregate(frame, by, metrics)
     if table.empty:

@@ -57,17 +57,22 @@ def model_figures(runs, out: Path) -> list[Path]:
         grid[: len(atoms)] = scaled
         written += image_grid(grid.reshape(rows, 10, -1), shape, out / f"parts_atoms_{run.dir.name}",
                               title=f"First {len(atoms)} atoms (each scaled to [0, 1]): {run.label()}")
-    plt = _pyplot()
-    fig, axes = plt.subplots(len(runs), N_IMAGES, figsize=(N_IMAGES * 1.1, len(runs) * 1.0),
-                             squeeze=False, sharey="row")
+    written += _save(code_histograms(examples, labels), out / "parts_code_histograms")
+    return written
+
+
+def code_histograms(examples: list[dict], labels: list[str]):
+    """Figs 5 and 10: the codes of the first test images, one row of bars per run. Laid out by
+    matplotlib's constrained layout, which keeps the title clear of the top row."""
+    fig, axes = _pyplot().subplots(len(examples), N_IMAGES, figsize=(N_IMAGES * 1.1, len(examples) * 1.0 + 0.4),
+                                   squeeze=False, sharey="row", layout="constrained")
     for r, (e, label) in enumerate(zip(examples, labels)):
         for c in range(N_IMAGES):
             axes[r, c].bar(np.arange(e["code"].shape[1]), e["code"][c], width=1.0)
             axes[r, c].set_xticks([])
         axes[r, 0].set_ylabel(label, rotation=0, ha="right", fontsize=7)
-    fig.suptitle("Codes of the 10 test images", fontsize=9)
-    written += _save(fig, out / "parts_code_histograms")
-    return written
+    fig.suptitle(f"Codes of the {N_IMAGES} test images", fontsize=9)
+    return fig
 
 
 def split_grid(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -27,11 +27,26 @@ def aggregate(frame: pd.DataFrame, by: list[str], metrics: list[str]) -> pd.Data
     return table.sort_values([*by, "_order"]).drop(columns="_order").reset_index(drop=True)
 
 
+def cell(mean: float, std: float, n: int, digits: int = 3, count: bool = False) -> str:
+    """'mean ± std', the spread only over several values; a count that does not vary as an
+    integer: '532', not '532.000 ± 0.000'."""
+    if count and std == 0:
+        return f"{int(mean)}"
+    return f"{mean:.{digits}f}" + (f" ± {std:.{digits}f}" if n > 1 else "")
+
+
+def count_metrics(table: pd.DataFrame) -> set[str]:
+    """Metrics whose every mean is a whole number, some above 1 (features kept, active units):
+    counts, not scores that happen to be 0 or 1."""
+    means = table.groupby("metric")["mean"]
+    return {m for m, values in means if all(float(v).is_integer() for v in values) and values.abs().max() > 1}
+
+
 def wide(table: pd.DataFrame, by: list[str], digits: int = 3) -> pd.DataFrame:
-    """Rows = groups, columns = metrics, cells = 'mean ± std'."""
-    cells = table.assign(
-        cell=[f"{m:.{digits}f} ± {s:.{digits}f}" for m, s in zip(table["mean"], table["std"])]
-    )
+    """Rows = groups, columns = metrics, cells = 'mean ± std' (``cell``)."""
+    counts = count_metrics(table)
+    cells = table.assign(cell=[cell(m, s, n, digits, metric in counts) for m, s, n, metric
+                               in zip(table["mean"], table["std"], table["n"], table["metric"])])
     order = list(dict.fromkeys(table["metric"]))
     if not by:
         return cells.set_index("metric")["cell"].to_frame().T[order]
