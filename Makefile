@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
-	$(BIN)/pip install --quiet -e ".[dev,slurm]"
+	$(BIN)/pip install --quiet -e ".[dev,slurm,tracking]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_lecture.py --data-dir "$(DATA_DIR)"
 	$(BIN)/python bench/bench_theodosis.py --data-dir "$(DATA_DIR)"
 	$(BIN)/python bench/bench_pyle.py --data-dir "$(DATA_DIR)"
+	$(BIN)/python bench/bench_newcomer.py --data-dir "$(DATA_DIR)"
 
 bench-mnist: $(STAMP)
 	$(BIN)/python bench/bench_barlaud2021.py --data-dir "$(DATA_DIR)" --mnist

@@ -10,7 +10,7 @@ import os
 import sys
 from importlib import metadata
 
-from .config_tree import config_groups, conf_dir
+from .config_tree import conf_dir, config_groups
 from .errors import INTERRUPTED, SparseaeError, UsageError
 
 COMMANDS = {

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sys
 from pathlib import Path
 
 from omegaconf import OmegaConf
@@ -120,15 +121,27 @@ def evaluate_checkpoint(run_dir: Path, out_dir: Path, data_dir: str | None = Non
     shutil.rmtree(out_dir / CHECKPOINTS, ignore_errors=True)
     shutil.copytree(run_dir / CHECKPOINTS, out_dir / CHECKPOINTS)
     cfg.train.epochs = epochs
+    if cfg.train.get("epochs_phase2") == budget:  # it followed train.epochs (conf/train): still does
+        cfg.train.epochs_phase2 = epochs
     every = max(1, int(cfg.train.get("checkpoint_every", 0)))
     copies = Checkpoint(out_dir / CHECKPOINTS, every, source_hash, required=True)
     note = {"checkpoint_of": {"run": str(run_dir.resolve()), "epochs": epochs, "budget": budget}}
     # Training resumes from the copies at their last epoch and runs none of them.
-    return run(cfg, out_dir, checkpoint=copies, note=note)
+    return run(cfg, out_dir, progress=sys.stderr.isatty(), checkpoint=copies, note=note)
+
+
+def _log_to_stderr() -> None:
+    """Stage lines (loading, encoding, each metric) as ``sparseae train`` prints them under Hydra."""
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
 
 
 def evaluate(args: list[str]) -> int:
     paths, out, data_dir = parse_args(args)
+    _log_to_stderr()
     runs = runs_with_checkpoints(paths)
     if len({r.name for r in runs}) < len(runs):
         raise UsageError("evaluate: two runs share a folder name and would share an output folder; "

@@ -18,7 +18,7 @@ METRICS_FILE = "metrics.json"
 CONFIG_FILE = "config_resolved.yaml"  # the run's config, every interpolation resolved
 # Keys (dotted for nested ones) that change where or how fast a run goes, not what it computes.
 HASH_EXCLUDED = ("data_dir", "device", "threads", "progress", "resume", "train.compile_optimizer",
-                 "model.train.compile_optimizer")
+                 "model.train.compile_optimizer", "logger")
 # Options added after runs were recorded hash as if absent at their default value, so those
 # runs keep their hash (a finished run is not retrained, a checkpoint still resumes).
 HASH_NEUTRAL = {"train.precision": "fp32", "regularizer.on": "code", "train.corruption": "none",
@@ -56,12 +56,15 @@ def same_config(recorded: str | None, config: dict) -> bool:
     (records written then keep counting as finished):
     - before the report-only keys left the hash;
     - before ``train.epochs_phase2`` followed ``train.epochs``: it was 30 by default, a value
-      that only double descent reads, so other schedules' runs computed the same thing."""
+      only double descent reads, and only with a constraint (without one, training is plain):
+      other runs computed the same thing."""
     if recorded is None:
         return False
     variants = [config]
     train = config.get("train") or {}
-    if train.get("schedule") != "double_descent" and train.get("epochs_phase2") != 30:
+    constraint = (config.get("constraint") or {}).get("name")
+    phase2_unused = train.get("schedule") != "double_descent" or constraint == "none"
+    if phase2_unused and train.get("epochs_phase2") != 30:
         variants.append({**config, "train": {**train, "epochs_phase2": 30}})
     return any(recorded in (config_hash(c), _hash(c, HASH_EXCLUDED)) for c in variants)
 

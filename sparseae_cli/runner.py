@@ -30,6 +30,7 @@ from .models import MODELS, DataSpec, FittedModel, GradientModel
 from .models.base import jacobians
 from .regularizers import make_penalty
 from .splits import Split, make_splits
+from .stages import stage, steps
 from .training.checkpoint import Checkpoint
 from .training.constrained import ConstrainedParameters
 from .training.context import EVALUATION
@@ -120,7 +121,8 @@ def train_members(cfg, data, members: list[Member], device, progress: bool,
         for member in members:
             member.constraint = ConstrainedParameters(member.model, "none", cfg.eta, [])
             fit_on = member.X_test if cfg.model.get("fit_on") == "test" else member.X_train
-            member.model.fit(to(fit_on))
+            with stage(f"fitting {cfg.model.name} on {len(fit_on)} samples"):
+                member.model.fit(to(fit_on))
             member.result = FitResult()
         return
     sets = [{"x": to(m.X_train), **{name: to(column, torch.int64)
@@ -149,6 +151,21 @@ def train_members(cfg, data, members: list[Member], device, progress: bool,
         member.result = fit(member.model, batches, cfg.train, member.constraint, progress=progress,
                             penalty=make_penalty(cfg.regularizer, member.model),
                             checkpoint=checkpoint and checkpoint.member(_member_name(member)))
+
+
+def threads_to_train(model, spec: DataSpec, batch_size: int) -> int:
+    """``threads=null``: one CPU thread to train a model whose step is too small to share
+    (runtime.is_small_step), else the threads already set (all cores, or a parallel sweep's share)."""
+    threads = torch.get_num_threads()
+    if not isinstance(model, GradientModel) or threads == 1:
+        return threads
+    flops = runtime.forward_flops(model.eval(), {"x": torch.zeros(batch_size, spec.n_features)}, EVALUATION)
+    parameters = sum(p.numel() for p in model.parameters())
+    if not runtime.is_small_step(flops, parameters):
+        return threads
+    log.info("training on 1 thread: a small model (%.1f MFLOP a batch, %d weights), which more threads "
+             "only slow down; threads=N overrides", flops / 1e6, parameters)
+    return 1
 
 
 @torch.no_grad()
@@ -220,11 +237,15 @@ def _input_layer(model) -> str | None:
     return next((name for name, p in model.named_parameters() if p.ndim >= 2), None)
 
 
-def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
+def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path, progress: bool = False) -> dict:
     split, model = member.split, member.model
     to = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device)  # noqa: E731
-    out_test = _forward_all(model, to(member.X_test))
-    out_train = _forward_all(model, to(member.X_train)) if cfg.eval.get("train_codes", True) else {}
+    with stage(f"encoding {len(member.X_test)} test samples"):
+        out_test = _forward_all(model, to(member.X_test))
+    out_train = {}
+    if cfg.eval.get("train_codes", True):
+        with stage(f"encoding {len(member.X_train)} training samples"):
+            out_train = _forward_all(model, to(member.X_train))
     noisy_test = _corrupted_test(cfg, member)
     params = member.constraint.params
     input_layer = _input_layer(model)
@@ -250,9 +271,19 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
         decode=_decoder_of(model, device), seed=split.seed, options=cfg.eval,
     )
     metrics: dict = {"seed": split.seed, "fold": split.fold}
-    for name in cfg.eval.metrics:
+    for name in steps(list(cfg.eval.metrics), f"metrics of {_member_name(member)}", progress):
         metrics.update(METRICS.get(name)(inputs))
+    with stage("writing weights, codes and examples"):
+        _save_member(out_dir, member, inputs, dictionary, out_test, noisy_test)
+    metrics.update(budget_used(member.result.history))
+    metrics["loss_history"] = member.result.history
+    return metrics
 
+
+def _save_member(out_dir: Path, member: Member, inputs: EvalInputs, dictionary, out_test: dict,
+                 noisy_test: np.ndarray | None) -> None:
+    """A member's weights, masks, codes, dictionary and a few examples, each written atomically."""
+    split, model = member.split, member.model
     tag = _member_name(member)
     save_tensors(out_dir / f"weights_{tag}.pt", model.state_dict())
     save_tensors(out_dir / f"masks_{tag}.pt", member.result.masks)
@@ -266,16 +297,13 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path) -> dict:
         save_arrays(out_dir / f"dictionary_{tag}.npz", atoms=dictionary.atoms,
                     bias=dictionary.bias if dictionary.bias is not None else np.zeros(0),
                     activation=np.array(dictionary.activation))
-    if data.image_shape is not None and "reconstruction" in out_test:
+    if inputs.image_shape is not None and "reconstruction" in out_test:
         # A few test images and their reconstructions, for figures that must not retrain.
         noisy = ({"noisy": noisy_test[:N_EXAMPLES], "denoised": inputs.reconstruction_test_noisy[:N_EXAMPLES]}
                  if noisy_test is not None else {})
         save_arrays(out_dir / f"examples_{tag}.npz", x=member.X_test[:N_EXAMPLES],
                     reconstruction=out_test["reconstruction"][:N_EXAMPLES],
                     code=out_test["code"][:N_EXAMPLES], y=inputs.y_test[:N_EXAMPLES], **noisy)
-    metrics.update(budget_used(member.result.history))
-    metrics["loss_history"] = member.result.history
-    return metrics
 
 
 def save_tensors(path: Path, tensors: dict) -> None:
@@ -347,8 +375,9 @@ def run(cfg, out_dir: Path, progress: bool = False, checkpoint: Checkpoint | Non
     validate_config(cfg)
     device = runtime.pick_device(cfg.device)
     runtime.set_threads(cfg.get("threads"))
-    data = load_data(cfg)
-    fingerprint = data_fingerprint(data.source)
+    with stage("loading data"):
+        data = load_data(cfg)
+        fingerprint = data_fingerprint(data.source)
     data = data.subset(cfg.dataset.get("max_samples"), seed=cfg.seed)
     if cfg.dataset.get("patch") is not None:
         data = to_patches(data, int(cfg.dataset.patch), int(cfg.dataset.get("patches_per_image", 1)), cfg.seed)
@@ -360,7 +389,11 @@ def run(cfg, out_dir: Path, progress: bool = False, checkpoint: Checkpoint | Non
     seeds = [cfg.seed + r for r in range(cfg.split.repeats)]
     splits = make_splits(data, cfg.split.folds, seeds)
     # Build once before training so that impossible shapes fail before any work.
-    check_outputs(cfg, MODELS.get(cfg.model.name)(cfg.model, spec), spec)
+    probe = MODELS.get(cfg.model.name)(cfg.model, spec)
+    check_outputs(cfg, probe, spec)
+    threads = torch.get_num_threads()
+    training_threads = threads if cfg.get("threads") is not None or device.type != "cpu" else \
+        threads_to_train(probe, spec, int(cfg.train.batch_size))
 
     resolved = OmegaConf.to_container(cfg, resolve=True)
     OmegaConf.save(OmegaConf.create(resolved), out_dir / records.CONFIG_FILE)
@@ -368,8 +401,12 @@ def run(cfg, out_dir: Path, progress: bool = False, checkpoint: Checkpoint | Non
     every = int(cfg.train.get("checkpoint_every", 0))
     if checkpoint is None and every:
         checkpoint = Checkpoint(out_dir / CHECKPOINTS, every, records.config_hash(resolved))
-    train_members(cfg, data, members, device, progress, checkpoint)
-    folds = [evaluate_and_save(cfg, data, m, device, out_dir) for m in members]
+    torch.set_num_threads(training_threads)
+    try:
+        train_members(cfg, data, members, device, progress, checkpoint)
+    finally:
+        torch.set_num_threads(threads)  # evaluation's large products use every thread
+    folds = [evaluate_and_save(cfg, data, m, device, out_dir, progress) for m in members]
 
     record = {
         "status": "complete",

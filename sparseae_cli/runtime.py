@@ -41,6 +41,30 @@ def set_threads(threads: int | None) -> None:
         torch.set_num_threads(int(threads))
 
 
+# Below both, a training step is too small to split across threads: measured on 2 cores
+# (bench/bench_threads.py), a second thread makes a 784-100-784 AE at batch 32 (10 MFLOP a
+# forward pass, 157k weights) 1.3x slower, and the default digits run 1.6x slower on an idle
+# machine and 3x slower with another process busy on one core. A 784-100-784 AE at batch 128
+# (40 MFLOP) or a 2944-96-2944 layer pair (565k weights: Adam's step) gains from two.
+SMALL_STEP_FLOPS = 32e6
+SMALL_MODEL_PARAMETERS = 300_000
+
+
+def forward_flops(model: torch.nn.Module, batch: dict, ctx) -> int:
+    """Floating-point operations of one forward pass (torch's FlopCounterMode: matmuls and
+    convolutions, which dominate)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(batch, ctx)
+    return counter.get_total_flops()
+
+
+def is_small_step(flops: float, parameters: int) -> bool:
+    """Whether a training step is too small to gain from more than one CPU thread."""
+    return flops < SMALL_STEP_FLOPS and parameters < SMALL_MODEL_PARAMETERS
+
+
 def versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
     for name in PACKAGES:

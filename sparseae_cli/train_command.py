@@ -13,7 +13,7 @@ from hydra._internal.utils import get_args_parser
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from . import callbacks, claims
+from . import callbacks, claims, loggers
 from .errors import INTERRUPTED, RunFailed, SparseaeError, UsageError
 from .summary import one_line_summary
 
@@ -66,7 +66,7 @@ def _train_job(cfg, out_dir: Path, hydra_cfg, debug: bool) -> int:
         return 0
     try:
         try:
-            record = runner.run(cfg, out_dir, progress=_progress(cfg.progress))
+            record = _tracked_run(cfg, out_dir, hydra_cfg)
         except KeyboardInterrupt:
             callbacks.write_failure(out_dir, INTERRUPTED, 130)
             raise
@@ -95,6 +95,42 @@ def _train_job(cfg, out_dir: Path, hydra_cfg, debug: bool) -> int:
     return 0
 
 
+SWEPT_KEYS = "SPARSEAE_SWEPT_KEYS"  # the keys a command line sweeps, for the jobs (launchers pass the environment)
+
+
+def _run_info(out_dir: Path, hydra_cfg) -> loggers.RunInfo:
+    """How trackers file this job: grouped by its sweep, named by the values of the keys the
+    sweep varies (command line or the experiment's grid), else by its overrides or folder."""
+    if hydra_cfg.mode != RunMode.MULTIRUN:
+        return loggers.RunInfo(out_dir, hydra_cfg.job.get("override_dirname") or out_dir.name, None)
+    swept = set(os.environ.get(SWEPT_KEYS, "").split(",")) | set(hydra_cfg.sweeper.get("params") or {})
+    chosen = [o for o in hydra_cfg.overrides.task if o.split("=", 1)[0].lstrip("+~") in swept]
+    return loggers.RunInfo(out_dir, ",".join(chosen) or out_dir.name, str(hydra_cfg.sweep.dir))
+
+
+def _tracked_run(cfg, out_dir: Path, hydra_cfg) -> dict:
+    """``runner.run`` with the chosen tracker (``logger=``) open; it is told how the run ended."""
+    from omegaconf import OmegaConf
+
+    from . import runner
+
+    with loggers.tracking(cfg, _run_info(out_dir, hydra_cfg)) as tracker:
+        params = loggers.flatten(OmegaConf.to_container(cfg, resolve=True))
+        try:
+            record = runner.run(cfg, out_dir, progress=_progress(cfg.progress))
+        except BaseException:
+            tracker.finish(params, {}, "FAILED")
+            raise
+        tracker.finish(params, {k: v["mean"] for k, v in record["summary"].items()}, "FINISHED")
+    return record
+
+
+def _swept_keys(overrides: list[str]) -> list[str]:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    return [o.key_or_group for o in OverridesParser.create().parse_overrides(overrides) if o.is_sweep_override()]
+
+
 def train(args: list[str], conf_dir: Path, debug: bool) -> int:
     parser = get_args_parser()
 
@@ -110,6 +146,7 @@ def train(args: list[str], conf_dir: Path, debug: bool) -> int:
         from .config_check import check_overrides
 
         check_overrides(parsed.overrides, conf_dir, parsed.config_name or "config", multirun=parsed.multirun)
+    os.environ[SWEPT_KEYS] = ",".join(_swept_keys(parsed.overrides))
     if parsed.cfg and not parsed.resolve:
         # Print the values the run will use, not ${oc.select:...} formulas (--resolve, always).
         args = ["--resolve", *args]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from .constraints import CONSTRAINTS
 from .corruptions import CORRUPTIONS, NO_CORRUPTION
 from .datasets import DATASETS
+from .loggers import LOGGERS
 from .metrics import METRICS
 from .models import MODELS
 from .params import NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE, POSITIVE_INT, Interval, Optional, Options, check
@@ -53,5 +54,7 @@ def validate_config(cfg) -> None:
                (OPTIMIZERS, str(cfg.train.optimizer).lower(), cfg.train, "train."),
                (CORRUPTIONS, cfg.train.get("corruption", NO_CORRUPTION), cfg.train, "train.")]
     plugins += [(METRICS, name, cfg.eval, "eval.") for name in cfg.eval.metrics]
+    if "logger" in cfg:
+        plugins.append((LOGGERS, cfg.logger.name, cfg.logger, "logger."))
     for registry, name, node, prefix in plugins:
         check(node, registry.parameters(name), prefix, root=cfg)

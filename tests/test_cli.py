@@ -143,6 +143,11 @@ def test_multirun_and_report(tmp_path, quick):
     assert row["std"].item() == pytest.approx(np.std(folds, ddof=1))
     assert "\\begin{tabular}" in (sweep / "report" / "report.tex").read_text()
     assert "± " in (sweep / "report" / "report.md").read_text()
+    # Without --by the report groups by the keys that vary across the runs, and says which.
+    grouped = run_cli("report", str(sweep), "--out", str(tmp_path / "grouped"))
+    assert grouped.returncode == 0, grouped.stderr
+    assert "grouped by constraint.name, eta" in grouped.stderr
+    assert len(pd.read_csv(tmp_path / "grouped" / "report.csv").query("metric == 'accuracy'")) == 4
 
 
 def test_joblib_launcher_runs_jobs_in_one_sweep_dir(tmp_path, quick):

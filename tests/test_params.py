@@ -166,3 +166,30 @@ def test_bad_values_are_refused_in_one_line_before_any_work(overrides, fragments
     message = str(refused.value)
     assert "\n" not in message and all(f in message for f in fragments), message
     assert not (tmp_path / "r").exists()
+
+
+def test_phase_two_follows_train_epochs_unless_set():
+    from .conftest import composed
+
+    assert composed("train.epochs=2").train.epochs_phase2 == 2  # a short run is short
+    assert composed().train.epochs_phase2 == 30  # the default run: 30 + 30 as before
+    assert composed("train.epochs=2", "train.epochs_phase2=5").train.epochs_phase2 == 5
+    assert composed("train=double_descent", "train.epochs=3").train.epochs_phase2 == 3
+    # The reference protocol keeps its 30 + 30 whatever phase 1 is given.
+    assert composed("experiment=barlaud2021_ohlson", "train.epochs=2").train.epochs_phase2 == 30
+
+
+def test_runs_recorded_when_phase_two_defaulted_to_30_still_count_where_it_was_unused():
+    from omegaconf import OmegaConf
+
+    from sparseae_cli import records
+
+    from .conftest import composed
+
+    config = OmegaConf.to_container(composed("model=vae"), resolve=True)  # plain schedule, 10 epochs
+    old = {**config, "train": {**config["train"], "epochs_phase2": 30}}
+    assert config["train"]["epochs_phase2"] == 10 and records.same_config(records.config_hash(old), config)
+    # Under double descent phase 2 ran 30 epochs: a different run, not the same one.
+    dd = OmegaConf.to_container(composed("train.epochs=2"), resolve=True)
+    dd_old = {**dd, "train": {**dd["train"], "epochs_phase2": 30}}
+    assert not records.same_config(records.config_hash(dd_old), dd)

@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 
 from ..corruptions import make_corruption
 from ..errors import RunFailed
+from ..loggers import epoch_ended
 from .checkpoint import Checkpoint
 from .context import TrainingContext
 from .optimizers import make_optimizer
@@ -192,6 +193,7 @@ def train_epochs(
         if not math.isfinite(epoch_loss):
             raise RunFailed(f"{desc}: loss became {epoch_loss} at epoch {epoch + 1}; {model.divergence_hint()}")
         history.append(epoch_loss)
+        epoch_ended(desc, epoch + 1, epoch_loss)  # to the run's tracker (logger=...), if any
         bar.set_postfix(loss=f"{epoch_loss:.4g}")
         if not progress and (epoch + 1) % log_every == 0:
             per_epoch = (time.perf_counter() - started) / (epoch + 1 - first)
