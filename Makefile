@@ -18,7 +18,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
-	$(BIN)/pip install --quiet -e ".[dev,slurm,tracking]"
+	# The filter hides setuptools' notice on every editable install of a package whose configs
+	# live outside it (conf/ ships as sparseae_cli.conf); nothing else is silenced.
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet -e ".[dev,slurm,tracking]"
 	touch $(STAMP)
 
 install: $(STAMP)

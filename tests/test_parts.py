@@ -262,6 +262,58 @@ def test_sparse_nmf_reaches_the_sparseness_and_reconstructs():
     assert float(((model.decode(h_new) - fresh) ** 2).mean()) < 0.1 * float((fresh ** 2).mean())
 
 
+def _hoyer_nmf_reference(V: torch.Tensor, W: torch.Tensor, H: torch.Tensor, level: float, n_iter: int):
+    """Hoyer's sparse NMF (H rows at sparseness ``level``) written out directly: the gradient
+    and every objective from the full residual V - W H, Hoyer's own projection iteration."""
+    from sparseae_cli.hoyer import project_sparseness_hoyer
+
+    ones = torch.ones(len(H), dtype=V.dtype)
+    project = lambda M: project_sparseness_hoyer(M, ones * l1_for_sparseness(M.shape[1], level), ones)  # noqa: E731
+    objective = lambda W, H: 0.5 * float(((V - W @ H) ** 2).sum())  # noqa: E731
+    H = project(H / torch.linalg.vector_norm(H, dim=1, keepdim=True))
+    W = W * (V.sum() / (W @ H).sum())
+    step, history = 1.0, []
+    for _ in range(n_iter):
+        grad, before = W.T @ (W @ H - V), objective(W, H)
+        while step > 1e-200:
+            candidate = project(H - step * grad)
+            if objective(W, candidate) <= before:
+                H, step = candidate, step * 1.2
+                break
+            step /= 2
+        W = W * (V @ H.T) / (W @ (H @ H.T) + 1e-9)
+        history.append(objective(W, H))
+    return W, history
+
+
+def test_sparse_nmf_follows_the_direct_algorithm_to_1e_10():
+    """The Gram-matrix objective and the closed-form projection change the cost, not the path."""
+    rng = np.random.default_rng(5)
+    V = torch.tensor(rng.random((40, 150)))  # features x samples
+    cfg = OmegaConf.create({"code_size": 8, "sparseness": 0.6, "n_iter": 40, "encode_iter": 0, "seed": 3})
+    model = MODELS.get("sparse_nmf")(cfg, DataSpec(40, 2))
+    model.fit(V.T)
+    g = torch.Generator().manual_seed(3)  # the model's own initialisation, drawn the same way
+    W0 = torch.randn(40, 8, generator=g).abs().double()
+    H0 = torch.randn(8, 150, generator=g).abs().double()
+    W, history = _hoyer_nmf_reference(V, W0, H0, 0.6, 40)
+    np.testing.assert_allclose(model.history, history, rtol=1e-10)
+    np.testing.assert_allclose(model.W.double().numpy(), W.numpy(), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("n, level", [(8, 0.3), (8, 0.85), (300, 0.6), (300, 0.95), (50, 0.05)])
+def test_the_closed_form_sparseness_projection_is_hoyers(n, level):
+    from sparseae_cli.hoyer import project_sparseness_hoyer
+
+    s = torch.tensor(np.random.default_rng(n).normal(size=(20, n)))
+    s[0, :3] = s[0, 3]  # ties
+    l1 = torch.full((20,), l1_for_sparseness(n, level), dtype=torch.float64)
+    l2sq = torch.full((20,), 2.0, dtype=torch.float64)
+    for nonneg in (True, False):
+        np.testing.assert_allclose(project_sparseness(s, l1, l2sq, nonneg).numpy(),
+                                   project_sparseness_hoyer(s, l1, l2sq, nonneg).numpy(), atol=1e-11)
+
+
 def test_the_code_histograms_title_clears_every_panel():
     from sparseae_cli.reporting.parts_figures import N_IMAGES, code_histograms
 
