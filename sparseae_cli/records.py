@@ -18,7 +18,7 @@ METRICS_FILE = "metrics.json"
 CONFIG_FILE = "config_resolved.yaml"  # the run's config, every interpolation resolved
 # Keys (dotted for nested ones) that change where or how fast a run goes, not what it computes.
 HASH_EXCLUDED = ("data_dir", "device", "threads", "progress", "resume", "train.compile_optimizer",
-                 "model.train.compile_optimizer", "logger")
+                 "model.train.compile_optimizer", "logger", "train.share_phase1")
 # Options added after runs were recorded hash as if absent at their default value, so those
 # runs keep their hash (a finished run is not retrained, a checkpoint still resumes).
 HASH_NEUTRAL = {"train.precision": "fp32", "regularizer.on": "code", "train.corruption": "none",
@@ -71,8 +71,12 @@ def same_config(recorded: str | None, config: dict) -> bool:
 
 def _hash(config: dict, excluded: tuple) -> str:
     rules = {**dict.fromkeys(excluded, _ANY), **HASH_NEUTRAL}
-    text = json.dumps(_without(config, rules), sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return digest(_without(config, rules))
+
+
+def digest(payload) -> str:
+    """A short stable hash of a JSON-able payload (keys sorted)."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def _plain(value):

@@ -31,12 +31,12 @@ from .models.base import jacobians
 from .regularizers import make_penalty
 from .splits import Split, make_splits
 from .stages import stage, steps
-from .training.checkpoint import Checkpoint
+from .training.checkpoint import NEVER, Checkpoint, SharedPhases
 from .training.constrained import ConstrainedParameters
 from .training.context import EVALUATION
 from .training.ensemble import StackedBatches, can_stack, stack_models, unstack_into
 from .training.loop import Batches, fall_per_epoch
-from .training.schedules import FitResult, fit
+from .training.schedules import SHARED_PHASES, FitResult, fit
 from .validation import validate_config
 
 log = logging.getLogger("sparseae")
@@ -153,14 +153,16 @@ def train_members(cfg, data, members: list[Member], device, progress: bool,
                             checkpoint=checkpoint and checkpoint.member(_member_name(member)))
 
 
-def threads_to_train(model, spec: DataSpec, batch_size: int) -> int:
+def threads_to_train(model, spec: DataSpec, batch_size: int, members: int = 1) -> int:
     """``threads=null``: one CPU thread to train a model whose step is too small to share
-    (runtime.is_small_step), else the threads already set (all cores, or a parallel sweep's share)."""
+    (runtime.is_small_step), else the threads already set (all cores, or a parallel sweep's share).
+    ``members``: how many copies train as one stacked ensemble (each step is that many times larger)."""
     threads = torch.get_num_threads()
     if not isinstance(model, GradientModel) or threads == 1:
         return threads
-    flops = runtime.forward_flops(model.eval(), {"x": torch.zeros(batch_size, spec.n_features)}, EVALUATION)
-    parameters = sum(p.numel() for p in model.parameters())
+    flops = members * runtime.forward_flops(model.eval(), {"x": torch.zeros(batch_size, spec.n_features)},
+                                            EVALUATION)
+    parameters = members * sum(p.numel() for p in model.parameters())
     if not runtime.is_small_step(flops, parameters):
         return threads
     log.info("training on 1 thread: a small model (%.1f MFLOP a batch, %d weights), which more threads "
@@ -364,12 +366,23 @@ def folder_state(cfg, out_dir: Path) -> tuple[dict | None, str | None]:
                   "folder, or give this run its own hydra.run.dir (a sweep its own hydra.sweep.dir)")
 
 
+def shared_phases(cfg, resolved: dict, fingerprint, shared_dir: Path | None) -> SharedPhases | None:
+    """The phases of this run's schedule that the jobs of its sweep share (``train.share_phase1``),
+    filed in ``shared_dir`` under the hash of what they depend on and the data's fingerprint."""
+    schedule = cfg.train.schedule
+    if shared_dir is None or not cfg.train.get("share_phase1", True) or schedule not in SHARED_PHASES:
+        return None
+    phases, inputs = SHARED_PHASES.get(schedule)(resolved)
+    return SharedPhases(shared_dir, records.digest({"inputs": inputs, "data": fingerprint}), phases)
+
+
 def run(cfg, out_dir: Path, progress: bool = False, checkpoint: Checkpoint | None = None,
-        note: dict | None = None) -> dict:
+        note: dict | None = None, shared_dir: Path | None = None) -> dict:
     """Train and evaluate ``cfg`` into ``out_dir``; metrics.json is written last.
 
     ``checkpoint`` replaces the run's own (``train.checkpoint_every``) and ``note`` is added to
     the record: both for evaluating another run's checkpoints (see ``checkpoint_eval``).
+    ``shared_dir``: where the jobs of a sweep file the training phases they share.
     """
     started = time.perf_counter()
     validate_config(cfg)
@@ -392,15 +405,18 @@ def run(cfg, out_dir: Path, progress: bool = False, checkpoint: Checkpoint | Non
     probe = MODELS.get(cfg.model.name)(cfg.model, spec)
     check_outputs(cfg, probe, spec)
     threads = torch.get_num_threads()
+    stacked = len(splits) if cfg.train.get("ensemble", True) and len(splits) > 1 and can_stack(probe) else 1
     training_threads = threads if cfg.get("threads") is not None or device.type != "cpu" else \
-        threads_to_train(probe, spec, int(cfg.train.batch_size))
+        threads_to_train(probe, spec, int(cfg.train.batch_size), stacked)
 
     resolved = OmegaConf.to_container(cfg, resolve=True)
     OmegaConf.save(OmegaConf.create(resolved), out_dir / records.CONFIG_FILE)
     members = [prepare(cfg, data, split, spec, device) for split in splits]
     every = int(cfg.train.get("checkpoint_every", 0))
-    if checkpoint is None and every:
-        checkpoint = Checkpoint(out_dir / CHECKPOINTS, every, records.config_hash(resolved))
+    shared = shared_phases(cfg, resolved, fingerprint, shared_dir) if checkpoint is None else None
+    if checkpoint is None and (every or shared):
+        checkpoint = Checkpoint(out_dir / CHECKPOINTS, every or NEVER, records.config_hash(resolved),
+                                own=bool(every), shared=shared)
     torch.set_num_threads(training_threads)
     try:
         train_members(cfg, data, members, device, progress, checkpoint)
@@ -418,6 +434,7 @@ def run(cfg, out_dir: Path, progress: bool = False, checkpoint: Checkpoint | Non
                     "image_shape": list(data.image_shape) if data.image_shape else None,
                     "source": data.source},
         "data_fingerprint": fingerprint,
+        **({"shared_phases": {"key": shared.key, "reused": sorted(set(shared.reused))}} if shared else {}),
         "folds": folds,
         "summary": summarise(folds),
         "versions": runtime.versions(),

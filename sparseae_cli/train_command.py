@@ -95,6 +95,7 @@ def _train_job(cfg, out_dir: Path, hydra_cfg, debug: bool) -> int:
     return 0
 
 
+SHARED_DIR = ".shared"  # in a sweep's folder: the training phases its jobs share
 SWEPT_KEYS = "SPARSEAE_SWEPT_KEYS"  # the keys a command line sweeps, for the jobs (launchers pass the environment)
 
 
@@ -117,7 +118,8 @@ def _tracked_run(cfg, out_dir: Path, hydra_cfg) -> dict:
     with loggers.tracking(cfg, _run_info(out_dir, hydra_cfg)) as tracker:
         params = loggers.flatten(OmegaConf.to_container(cfg, resolve=True))
         try:
-            record = runner.run(cfg, out_dir, progress=_progress(cfg.progress))
+            shared = Path(str(hydra_cfg.sweep.dir)) / SHARED_DIR if hydra_cfg.mode == RunMode.MULTIRUN else None
+            record = runner.run(cfg, out_dir, progress=_progress(cfg.progress), shared_dir=shared)
         except BaseException:
             tracker.finish(params, {}, "FAILED")
             raise

@@ -49,3 +49,10 @@ def test_the_default_digits_model_trains_on_one_thread(two_threads):
 
 def test_a_vae_on_mnist_keeps_every_thread(two_threads):
     assert threads_to_train(*_model("model=vae", n_features=784)) == 2
+
+
+def test_a_stacked_ensemble_counts_every_member(two_threads):
+    # one member of the Ohlson protocol's netbio model is small; its 12 stacked members are not
+    model, spec, batch = _model("experiment=barlaud2021_ohlson", n_features=532)
+    assert threads_to_train(model, spec, batch, members=1) == 1
+    assert threads_to_train(model, spec, batch, members=12) == 2

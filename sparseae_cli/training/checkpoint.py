@@ -6,20 +6,45 @@ A checkpoint holds the model, the optimiser, the epoch losses and the random sta
 batch order, so a resumed run follows the trajectory of an uninterrupted one exactly.
 A phase that finished keeps a final checkpoint until the run's metrics are written, so
 double descent can resume in phase 2 without retraining phase 1.
+
+The same files let the jobs of a sweep share a phase (``SharedPhases``): double descent's phase 1
+does not depend on the radius or the constraint, so every job of a sweep over them that agrees on
+everything else trains the same phase 1. Its state is filed under the hash of exactly what it
+depends on; the first job to claim that folder trains it, the others wait for its final state and
+resume from it, which ends where training it themselves would (the resume is exact).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from dataclasses import dataclass, replace
+import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
 
+from .. import claims
 from ..errors import UsageError
 
 log = logging.getLogger("sparseae")
+
+
+NEVER = 1 << 62  # ``every`` of a checkpoint saved only when its phase ends
+WAIT_SECONDS = 0.2  # poll interval while another job trains a shared phase
+
+
+@dataclass(frozen=True)
+class SharedPhases:
+    """Phases trained once for all the jobs whose config agrees on what they depend on: ``phases``
+    (e.g. {"phase 1"}) filed in ``folder`` / ``key`` (the hash of those inputs). ``reused`` collects
+    the phases this run took from another job instead of training them."""
+
+    folder: Path
+    key: str
+    phases: frozenset
+    reused: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -30,13 +55,48 @@ class Checkpoint:
     every: int
     config_hash: str
     required: bool = False  # resuming is the point (evaluating a checkpoint): never start afresh
+    own: bool = True  # the run's own phases save (train.checkpoint_every > 0)
+    shared: SharedPhases | None = None
 
     def member(self, name: str) -> Checkpoint:
         """The checkpoint of one model (or stacked ensemble) of a run: a file stem in its folder."""
         return replace(self, path=self.path / name)
 
-    def phase(self, name: str) -> Checkpoint:
-        return replace(self, path=self.path.with_name(f"{self.path.name}_{name.replace(' ', '')}.pt"))
+    def phase(self, name: str) -> Checkpoint | None:
+        """The file of phase ``name``: shared when that phase is, else the run's own (None when the
+        run saves none)."""
+        stem = f"{self.path.name}_{name.replace(' ', '')}.pt"
+        if self.shared is not None and name in self.shared.phases:
+            return replace(self, path=self.shared.folder / self.shared.key / stem, config_hash=self.shared.key,
+                           every=NEVER if not self.own else self.every)
+        return replace(self, path=self.path.with_name(stem)) if self.own else None
+
+    @property
+    def is_shared(self) -> bool:
+        return self.shared is not None and self.path.parent.name == self.shared.key
+
+    @contextlib.contextmanager
+    def exclusive(self):
+        """Hold this phase while training it: a shared phase is claimed (claims.claim), and a job
+        that finds it claimed waits for the holder to finish (or die: a stale claim is taken over),
+        then resumes from what it saved."""
+        if not self.is_shared:
+            yield
+            return
+        waited = False
+        while True:
+            with claims.claim(self.path.parent) as holder:
+                if holder is None:
+                    yield
+                    return
+            if not waited:
+                log.info("waiting for %s, which trains the shared phase %s", holder, self.path)
+                waited = True
+            time.sleep(WAIT_SECONDS)
+
+    def note_reused(self) -> None:
+        if self.is_shared:
+            self.shared.reused.append(self.path.name)
 
     def load(self) -> dict | None:
         """The saved state, or None when there is none for this config."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -143,6 +144,13 @@ def train_epochs(
     ``checkpoint.every`` epochs.
     """
     checkpoint = checkpoint.phase(desc) if checkpoint else None
+    with checkpoint.exclusive() if checkpoint else contextlib.nullcontext():
+        return _train_phase(model, batches, cfg, epochs, penalty, after_backward, after_step, desc, progress,
+                            checkpoint)
+
+
+def _train_phase(model, batches, cfg, epochs, penalty, after_backward, after_step, desc, progress,
+                 checkpoint) -> list[float]:
     tol, window = float(cfg.get("stop_tol", 0.0)), int(cfg.get("stop_window", 10))
     optimizer = make_optimizer(model.parameters(), cfg)
     step = compiled_step(optimizer) if cfg.get("compile_optimizer", False) else optimizer.step
@@ -157,6 +165,7 @@ def train_epochs(
         history = list(saved["history"])
         log.info("%s: resumed at epoch %d/%d from %s", desc, len(history), epochs, checkpoint.path)
         if saved["finished"]:
+            checkpoint.note_reused()
             return history
 
     def save(finished: bool) -> None:

@@ -18,6 +18,9 @@ from ..checkpoint import Checkpoint
 from ..constrained import ConstrainedParameters
 
 SCHEDULES: Registry = Registry("train.schedule")
+# Schedule -> (its phases that jobs differing only in other keys can share, and a function
+# config -> the part of the config those phases depend on). See checkpoint.SharedPhases.
+SHARED_PHASES: Registry = Registry("shared phases")
 
 
 @dataclass
@@ -39,6 +42,6 @@ def fit(model: nn.Module, batches, train_cfg, constraint: ConstrainedParameters,
                     checkpoint=checkpoint)
 
 
-__all__ = ["SCHEDULES", "FitResult", "fit"]
+__all__ = ["SCHEDULES", "SHARED_PHASES", "FitResult", "fit"]
 
 load_plugins(__name__)

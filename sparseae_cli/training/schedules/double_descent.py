@@ -13,9 +13,25 @@ import copy
 from ...params import NON_NEGATIVE_INT, Optional, Options
 from ..constrained import Masks
 from ..loop import train_epochs
-from . import SCHEDULES, FitResult
+from . import SCHEDULES, SHARED_PHASES, FitResult
 
-PARAMETERS = {"epochs_phase2": Optional(NON_NEGATIVE_INT), "rewind": Options((True, False))}
+PARAMETERS = {"epochs_phase2": Optional(NON_NEGATIVE_INT), "rewind": Options((True, False)),
+              "share_phase1": Options((True, False))}
+# What phase 1 does not read: the radius and the constraint (nothing is projected before it
+# ends), phase 2's settings, and what no training reads. Every other key, including any added
+# later, keys the shared phase 1: an unlisted key can only cost a miss, never a wrong reuse.
+PHASE1_IGNORES = {"eta", "constraint", "eval", "paper", "logger", "tag", "data_dir", "device", "threads",
+                  "progress", "resume"}
+PHASE1_IGNORES_IN_TRAIN = {"epochs_phase2", "rewind", "share_phase1", "checkpoint_every", "compile_optimizer"}
+
+
+@SHARED_PHASES.register("double_descent")
+def phase1_inputs(config: dict) -> tuple[frozenset, dict]:
+    """Phase 1 (training before any projection) is the same for every radius and constraint:
+    the config less PHASE1_IGNORES is all it depends on (with the data's fingerprint)."""
+    inputs = {k: v for k, v in config.items() if k not in PHASE1_IGNORES}
+    inputs["train"] = {k: v for k, v in config.get("train", {}).items() if k not in PHASE1_IGNORES_IN_TRAIN}
+    return frozenset({"phase 1"}), inputs
 
 
 @SCHEDULES.register("double_descent", PARAMETERS)
