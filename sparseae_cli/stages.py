@@ -14,12 +14,12 @@ MIN_SECONDS = 1.0  # shorter stages are not worth a line
 
 
 @contextmanager
-def stage(name: str, min_seconds: float = MIN_SECONDS):
-    """Time the block; log '<name>: <seconds> s' when it took ``min_seconds`` or more."""
+def stage(name: str, min_seconds: float | None = None):
+    """Time the block; log '<name>: <seconds> s' when it took ``min_seconds`` (MIN_SECONDS) or more."""
     started = time.perf_counter()
     yield
     took = time.perf_counter() - started
-    if took >= min_seconds:
+    if took >= (MIN_SECONDS if min_seconds is None else min_seconds):
         log.info("%s: %.1f s", name, took)
 
 

@@ -30,3 +30,13 @@ def test_every_config_group_is_listed_in_pyproject():
 def test_the_license_is_an_spdx_string():
     """A TOML table for project.license stops building with setuptools from February 2027."""
     assert isinstance(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["license"], str)
+
+
+def test_torch_can_come_from_the_cpu_wheel_index():
+    """`make demo TORCH_INDEX=...` installs torch from that index (PyPI's Linux torch is the CUDA build)."""
+    import subprocess
+
+    dry = subprocess.run(["make", "-n", "-B", "-C", str(ROOT), ".venv/.installed",
+                          "TORCH_INDEX=https://download.pytorch.org/whl/cpu"], capture_output=True, text=True)
+    assert dry.returncode == 0, dry.stderr
+    assert "torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu" in dry.stdout
