@@ -125,7 +125,8 @@ def test_multirun_and_report(tmp_path, quick):
     result = run_cli("train", "-m", *quick, "constraint=l1,l11", "eta=20,2000")
     assert result.returncode == 0, result.stderr
     sweep = tmp_path / "sweep"
-    assert sorted(p.name for p in sweep.iterdir() if p.is_dir()) == ["0", "1", "2", "3"]
+    jobs = sorted(p.name for p in sweep.iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert jobs == ["0", "1", "2", "3"]  # beside .shared, the phase 1 the jobs shared
     report = run_cli("report", str(sweep), "--by", "constraint,eta")
     assert report.returncode == 0, report.stderr
     csv = (sweep / "report" / "report.csv").read_text()

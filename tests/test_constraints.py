@@ -64,6 +64,34 @@ def test_l1_matches_sort_based_and_brute_force(seed):
         np.testing.assert_allclose(ours, slsqp_l1_projection(y, radius), atol=1e-4)
 
 
+@pytest.mark.parametrize("mass", [0.001, 0.1, 0.95])
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_l1_of_a_large_matrix_starts_from_a_sample_and_stays_exact(mass, dtype):
+    """Above 4 x 2^14 elements the threshold search starts from a sampled lower bound."""
+    rng = np.random.default_rng(7)
+    y = rng.standard_t(3, size=(512, 600))  # heavy tails: a few large entries
+    y[:100, :3] = 2.5  # and ties
+    radius = float(mass * np.abs(y).sum())
+    ours = project_l1_ball(torch.tensor(y, dtype=dtype), radius).double().numpy()
+    tol = 1e-9 if dtype == torch.float64 else 2e-4
+    np.testing.assert_allclose(ours, numpy_l1_projection(y, radius), atol=tol * max(1.0, np.abs(y).max()))
+    assert np.abs(ours).sum() == pytest.approx(radius, rel=1e-5)
+
+
+@pytest.mark.parametrize("mass", [0.01, 0.3, 0.9])
+def test_column_thresholds_of_a_tall_block_start_from_a_row_sample_and_stay_exact(mass):
+    """Above 4 x 256 rows the column thresholds start from sampled lower bounds."""
+    rng = np.random.default_rng(8)
+    y = rng.standard_t(3, size=(1500, 40)) * rng.uniform(0.1, 5, size=40)
+    y[:, 0] = 0.0  # an empty column
+    y[:700, 1] = 1.0  # ties
+    radii = mass * np.abs(y).sum(0) * rng.uniform(0.5, 1.5, size=40)
+    ours = project_columns_l1(torch.tensor(y), torch.tensor(radii)).numpy()
+    expected = np.stack([numpy_l1_projection(y[:, j], radii[j]) if np.abs(y[:, j]).sum() > radii[j] else y[:, j]
+                         for j in range(40)], axis=1)
+    np.testing.assert_allclose(ours, expected, atol=1e-9)
+
+
 def test_l1_kkt_conditions_with_ties_and_negatives():
     y = np.array([3.0, -3.0, 3.0, 1.0, -0.5, 0.0, 2.0, -2.0])
     radius = 4.0

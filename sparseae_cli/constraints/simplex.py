@@ -15,20 +15,50 @@ _MAX_ITERS = 10_000  # Michelot terminates in at most n steps; this only guards 
 _BLOCK_ELEMENTS = 1 << 20  # about 4 MiB of float32 per block: stays in cache between passes
 
 
+_SAMPLE = 1 << 14  # elements drawn to estimate the threshold of a large vector
+
+
+def _sampled_start(magnitudes: torch.Tensor, radius: float) -> torch.Tensor | None:
+    """A threshold t <= tau from a sample, or None. The sample's own threshold for the radius
+    scaled by its share of the elements estimates tau; one pass over all elements checks that
+    sum(max(|y| - t, 0)) >= radius, i.e. that t is below tau (the sum falls as t rises), the
+    condition for Michelot's iteration to start from t and still end exactly at tau."""
+    n = magnitudes.numel()
+    if n <= 4 * _SAMPLE:
+        return None
+    g = torch.Generator(device=magnitudes.device).manual_seed(0)
+    sample = magnitudes[torch.randint(n, (_SAMPLE,), generator=g, device=magnitudes.device)]
+    share = radius * _SAMPLE / n
+    if sample.sum(dtype=torch.float64) <= share:
+        return None
+    start = _michelot(sample, share, (sample.sum(dtype=torch.float64) - share) / _SAMPLE) * 0.9  # margin
+    above = (magnitudes - start.to(magnitudes.dtype)).clamp_min_(0).sum(dtype=torch.float64)
+    return start if above >= radius else None
+
+
 def l1_threshold(magnitudes: torch.Tensor, radius: float) -> torch.Tensor:
     """Soft threshold tau >= 0 with sum(max(|y| - tau, 0)) == radius (0-dim tensor).
 
-    ``magnitudes`` is a flat tensor of |y|, assumed outside the ball.
+    ``magnitudes`` is a flat tensor of |y|, assumed outside the ball. A large vector starts
+    from a sampled lower bound (``_sampled_start``): its first pass keeps only the elements near
+    the threshold, where the plain start keeps most of them and needs many passes.
     """
+    start = _sampled_start(magnitudes, radius)
+    if start is None:
+        start = (magnitudes.sum(dtype=torch.float64) - radius) / magnitudes.numel()
+    return _michelot(magnitudes, radius, start).clamp_min(0).to(magnitudes.dtype)
+
+
+def _michelot(magnitudes: torch.Tensor, radius: float, tau: torch.Tensor) -> torch.Tensor:
+    """Michelot's iteration from ``tau`` <= the threshold (float64, unclamped)."""
     active = magnitudes
-    tau = (active.sum(dtype=torch.float64) - radius) / active.numel()
     for _ in range(_MAX_ITERS):
         active = active[active > tau]
         new_tau = (active.sum(dtype=torch.float64) - radius) / max(active.numel(), 1)
         if active.numel() == 0 or new_tau <= tau:
             break
         tau = new_tau
-    return tau.clamp_min(0).to(magnitudes.dtype)
+    return tau
 
 
 def project_l1_ball(y: torch.Tensor, radius: float) -> torch.Tensor:
@@ -41,7 +71,8 @@ def project_l1_ball(y: torch.Tensor, radius: float) -> torch.Tensor:
     if radius == 0:
         return torch.zeros_like(y)
     tau = l1_threshold(magnitudes, radius)
-    return torch.sign(y) * (y.abs() - tau).clamp_min(0)
+    # sign(y) max(|y| - tau, 0), written in place over one temporary: the fewer passes the better
+    return (magnitudes - tau).clamp_min_(0).reshape(y.shape).copysign_(y)
 
 
 def column_l1_thresholds(magnitudes: torch.Tensor, radii: torch.Tensor) -> torch.Tensor:
@@ -61,13 +92,45 @@ def column_l1_thresholds(magnitudes: torch.Tensor, radii: torch.Tensor) -> torch
     return torch.cat(blocks) if blocks else radii.clone()
 
 
+_SAMPLE_ROWS = 256  # rows drawn to estimate the column thresholds of a tall block
+
+
 def _block_thresholds(block: torch.Tensor, radii: torch.Tensor) -> torch.Tensor:
     n = block.shape[0]
     norms = block.sum(dim=0)
     outside = norms > radii
     tau = torch.where(outside, (norms - radii) / n, 0.0)
-    count = torch.full_like(tau, n, dtype=torch.int64)
     excess = torch.empty_like(block)
+    # The active set the start assumes: every entry for the plain start (so a first step that
+    # keeps them all is already exact), unknown (-1) for a sampled one.
+    count = torch.full_like(tau, n, dtype=torch.int64)
+    if n > 4 * _SAMPLE_ROWS:
+        plain = tau
+        tau = _sampled_column_starts(block, radii, outside, plain, excess)
+        count = torch.where(tau == plain, count, -1)
+    return _column_michelot(block, radii, outside, tau, excess, count)
+
+
+def _sampled_column_starts(block, radii, outside, plain, excess) -> torch.Tensor:
+    """Per-column lower bounds of the thresholds from a sample of rows (as ``_sampled_start``
+    for one vector): the sample's thresholds for the radii scaled by its share of the rows,
+    kept where one pass confirms sum(max(|y| - t, 0)) >= radius, else the plain start."""
+    n = block.shape[0]
+    g = torch.Generator(device=block.device).manual_seed(0)
+    sample = block[torch.randint(n, (_SAMPLE_ROWS,), generator=g, device=block.device)]
+    share = radii * (_SAMPLE_ROWS / n)
+    sample_norms = sample.sum(dim=0)
+    usable = outside & (sample_norms > share)
+    guess = torch.where(usable, (sample_norms - share) / _SAMPLE_ROWS, 0.0)
+    guess = _column_michelot(sample, share, usable, guess, torch.empty_like(sample),
+                             torch.full_like(guess, _SAMPLE_ROWS, dtype=torch.int64)) * 0.9  # margin
+    above = torch.sub(block, guess, out=excess).clamp_min_(0).sum(dim=0)
+    return torch.where(usable & (above >= radii), guess, plain)
+
+
+def _column_michelot(block, radii, outside, tau, excess, count) -> torch.Tensor:
+    """Michelot's iteration on every column of ``block`` at once, from ``tau`` <= the thresholds
+    (``count``: the size of the active set each start assumes, -1 if none)."""
     for _ in range(_MAX_ITERS):
         torch.sub(block, tau, out=excess).clamp_min_(0)
         new_count = torch.count_nonzero(excess, dim=0)
