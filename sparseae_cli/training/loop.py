@@ -163,6 +163,8 @@ def _train_phase(model, batches, cfg, epochs, penalty, after_backward, after_ste
         optimizer.load_state_dict(saved["optimizer"])
         batches.set_random_state(saved["batches"])
         history = list(saved["history"])
+        for epoch, loss in enumerate(history, start=1):  # the tracker's run shows the whole curve
+            epoch_ended(desc, epoch, loss)
         log.info("%s: resumed at epoch %d/%d from %s", desc, len(history), epochs, checkpoint.path)
         if saved["finished"]:
             checkpoint.note_reused()
