@@ -79,8 +79,8 @@ def test_l1_of_a_large_matrix_starts_from_a_sample_and_stays_exact(mass, dtype):
 
 
 @pytest.mark.parametrize("mass", [0.01, 0.3, 0.9])
-def test_column_thresholds_of_a_tall_block_start_from_a_row_sample_and_stay_exact(mass):
-    """Above 4 x 256 rows the column thresholds start from sampled lower bounds."""
+def test_column_thresholds_of_a_tall_block_are_each_columns_projection(mass):
+    """Many rows, ties, an empty column: each column as its own projection."""
     rng = np.random.default_rng(8)
     y = rng.standard_t(3, size=(1500, 40)) * rng.uniform(0.1, 5, size=40)
     y[:, 0] = 0.0  # an empty column

@@ -92,45 +92,13 @@ def column_l1_thresholds(magnitudes: torch.Tensor, radii: torch.Tensor) -> torch
     return torch.cat(blocks) if blocks else radii.clone()
 
 
-_SAMPLE_ROWS = 256  # rows drawn to estimate the column thresholds of a tall block
-
-
 def _block_thresholds(block: torch.Tensor, radii: torch.Tensor) -> torch.Tensor:
     n = block.shape[0]
     norms = block.sum(dim=0)
     outside = norms > radii
     tau = torch.where(outside, (norms - radii) / n, 0.0)
-    excess = torch.empty_like(block)
-    # The active set the start assumes: every entry for the plain start (so a first step that
-    # keeps them all is already exact), unknown (-1) for a sampled one.
     count = torch.full_like(tau, n, dtype=torch.int64)
-    if n > 4 * _SAMPLE_ROWS:
-        plain = tau
-        tau = _sampled_column_starts(block, radii, outside, plain, excess)
-        count = torch.where(tau == plain, count, -1)
-    return _column_michelot(block, radii, outside, tau, excess, count)
-
-
-def _sampled_column_starts(block, radii, outside, plain, excess) -> torch.Tensor:
-    """Per-column lower bounds of the thresholds from a sample of rows (as ``_sampled_start``
-    for one vector): the sample's thresholds for the radii scaled by its share of the rows,
-    kept where one pass confirms sum(max(|y| - t, 0)) >= radius, else the plain start."""
-    n = block.shape[0]
-    g = torch.Generator(device=block.device).manual_seed(0)
-    sample = block[torch.randint(n, (_SAMPLE_ROWS,), generator=g, device=block.device)]
-    share = radii * (_SAMPLE_ROWS / n)
-    sample_norms = sample.sum(dim=0)
-    usable = outside & (sample_norms > share)
-    guess = torch.where(usable, (sample_norms - share) / _SAMPLE_ROWS, 0.0)
-    guess = _column_michelot(sample, share, usable, guess, torch.empty_like(sample),
-                             torch.full_like(guess, _SAMPLE_ROWS, dtype=torch.int64)) * 0.9  # margin
-    above = torch.sub(block, guess, out=excess).clamp_min_(0).sum(dim=0)
-    return torch.where(usable & (above >= radii), guess, plain)
-
-
-def _column_michelot(block, radii, outside, tau, excess, count) -> torch.Tensor:
-    """Michelot's iteration on every column of ``block`` at once, from ``tau`` <= the thresholds
-    (``count``: the size of the active set each start assumes, -1 if none)."""
+    excess = torch.empty_like(block)
     for _ in range(_MAX_ITERS):
         torch.sub(block, tau, out=excess).clamp_min_(0)
         new_count = torch.count_nonzero(excess, dim=0)
