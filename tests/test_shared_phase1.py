@@ -43,17 +43,21 @@ def _assert_same_runs(shared, alone) -> None:
         assert all(torch.equal(wa[k], wb[k]) for k in wa)
 
 
-def test_a_sweep_trains_phase_1_once_and_matches_unshared_runs_bit_for_bit(tmp_path):
+@pytest.fixture(scope="module")
+def alone(tmp_path_factory):
+    """The reference: the same sweep with every job training its own phase 1 (run once)."""
+    return _sweep(tmp_path_factory.mktemp("reference"), "alone", "train.share_phase1=false")
+
+
+def test_a_sweep_trains_phase_1_once_and_matches_unshared_runs_bit_for_bit(tmp_path, alone):
     shared = _sweep(tmp_path, "shared")
-    alone = _sweep(tmp_path, "alone", "train.share_phase1=false")
     _assert_same_runs(shared, alone)
     reused = [r["shared_phases"]["reused"] for r in _records(shared)]
     assert sorted(map(len, reused)) == [0, 1, 1, 1]  # one job trained it, three took it
     assert all("shared_phases" not in r for r in _records(alone))
 
 
-def test_jobs_side_by_side_share_it_and_a_dead_holders_claim_is_taken_over(tmp_path):
-    alone = _sweep(tmp_path, "alone", "train.share_phase1=false")
+def test_jobs_side_by_side_share_it_and_a_dead_holders_claim_is_taken_over(tmp_path, alone):
     # A job killed (kill -9) while training phase 1 leaves its claim and a partial file behind.
     record = json.loads((alone / "0" / "metrics.json").read_text())
     config = {**record["config"], "train": {**record["config"]["train"], "share_phase1": True}}
