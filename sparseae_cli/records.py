@@ -79,6 +79,19 @@ def digest(payload) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def flatten(config: dict, prefix: str = "") -> dict:
+    """{'train': {'lr': 1}} -> {'train.lr': 1}: a config as flat keys, for report columns and
+    tracker parameters; lists become their text ('[128, 64, 32]'), so they can be grouped by."""
+    flat = {}
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = str(value) if isinstance(value, (list, tuple)) else value
+    return flat
+
+
 def _plain(value):
     """JSON-safe values: numpy scalars to Python, NaN to null."""
     if isinstance(value, dict):

@@ -373,7 +373,9 @@ def shared_phases(cfg, resolved: dict, fingerprint, shared_dir: Path | None) -> 
     if shared_dir is None or not cfg.train.get("share_phase1", True) or schedule not in SHARED_PHASES:
         return None
     phases, inputs = SHARED_PHASES.get(schedule)(resolved)
-    return SharedPhases(shared_dir, records.digest({"inputs": inputs, "data": fingerprint}), phases)
+    # config_hash: the inputs' identity as a run's, less what changes no computation
+    return SharedPhases(shared_dir, records.digest({"inputs": records.config_hash(inputs), "data": fingerprint}),
+                        phases)
 
 
 def run(cfg, out_dir: Path, progress: bool = False, checkpoint: Checkpoint | None = None,

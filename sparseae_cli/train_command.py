@@ -13,7 +13,7 @@ from hydra._internal.utils import get_args_parser
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from . import callbacks, claims, loggers
+from . import callbacks, claims, loggers, records
 from .errors import INTERRUPTED, RunFailed, SparseaeError, UsageError
 from .summary import one_line_summary
 
@@ -116,7 +116,7 @@ def _tracked_run(cfg, out_dir: Path, hydra_cfg) -> dict:
     from . import runner
 
     with loggers.tracking(cfg, _run_info(out_dir, hydra_cfg)) as tracker:
-        params = loggers.flatten(OmegaConf.to_container(cfg, resolve=True))
+        params = records.flatten(OmegaConf.to_container(cfg, resolve=True))
         try:
             shared = Path(str(hydra_cfg.sweep.dir)) / SHARED_DIR if hydra_cfg.mode == RunMode.MULTIRUN else None
             record = runner.run(cfg, out_dir, progress=_progress(cfg.progress), shared_dir=shared)

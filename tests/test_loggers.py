@@ -8,7 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from sparseae_cli.loggers import LOGGERS, flatten, phase_key
+from sparseae_cli import records
+from sparseae_cli.loggers import LOGGERS, phase_key
 
 from .conftest import run_cli
 
@@ -21,8 +22,8 @@ def test_every_registered_logger_has_a_config():
 
 
 def test_flatten_and_metric_names():
-    assert flatten({"train": {"lr": 0.1, "hidden": [1, 2]}, "eta": 3}) == {"train.lr": 0.1,
-                                                                          "train.hidden": "[1, 2]", "eta": 3}
+    assert records.flatten({"train": {"lr": 0.1, "hidden": [1, 2]}, "eta": 3}) == {
+        "train.lr": 0.1, "train.hidden": "[1, 2]", "eta": 3}
     assert phase_key("phase 1") == "loss/phase1"
 
 
@@ -49,7 +50,9 @@ def test_tensorboard_logs_each_epoch_the_config_and_the_final_metrics(tmp_path, 
     final = events.Scalars("final/silhouette_test")[0].value
     assert final == pytest.approx(record["summary"]["silhouette_test"]["mean"], rel=1e-6)
     assert "final/mse" in scalars
-    assert record["config_hash"]  # a tracked run is the same run: logger is not in its identity
+    # a tracked run is the same run: the logger is not part of its identity
+    untracked = {**record["config"], "logger": {"name": "none"}}
+    assert records.config_hash(untracked) == record["config_hash"]
 
 
 def test_mlflow_files_a_sweep_as_one_experiment_with_params_losses_and_metrics(tmp_path, quick):

@@ -195,6 +195,21 @@ def test_batched_linear_svm_matches_liblinear_and_is_optimal(C):
     np.testing.assert_allclose(w.numpy(), expected, rtol=1e-3, atol=1e-4)
 
 
+def test_active_grams_follow_any_sequence_of_active_sets():
+    """Updated from the previous Gram, the mask's or zero: always X^T diag(active) X, computed directly."""
+    rng = np.random.default_rng(9)
+    X = torch.tensor(rng.normal(size=(60, 5)), dtype=linear_svm.DTYPE)
+    mask = torch.tensor(rng.random((7, 60)) < 0.7, dtype=linear_svm.DTYPE)
+    mask[4:] = mask[0]  # problems sharing a split share its mask
+    grams = linear_svm.ActiveGrams(X, mask, chunk=3)
+    for change in (0.02, 0.5, 0.95, 0.1):  # few rows move, many, almost all, few again
+        problems = torch.tensor(sorted(rng.choice(7, size=5, replace=False)))
+        flip = torch.tensor(rng.random((5, 60)) < change, dtype=linear_svm.DTYPE)
+        active = (grams.active[problems] + flip) % 2 * mask[problems]
+        expected = torch.stack([(X * a[:, None]).T @ X for a in active])
+        torch.testing.assert_close(grams.update(problems, active), expected, rtol=1e-12, atol=1e-10)
+
+
 def test_batched_linear_svm_mask_equals_fitting_the_subset():
     rng = np.random.default_rng(6)
     labels = rng.integers(0, 2, size=200)

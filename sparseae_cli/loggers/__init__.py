@@ -61,24 +61,12 @@ def tracking(cfg, run: RunInfo):
         _current.reset(token)
 
 
-def flatten(config: dict, prefix: str = "") -> dict:
-    """{'train': {'lr': 1}} -> {'train.lr': 1}; lists as their text."""
-    flat = {}
-    for key, value in config.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[name] = value if isinstance(value, (int, float, str, bool)) else str(value)
-    return flat
-
-
 def phase_key(phase: str) -> str:
     """'phase 1' -> 'loss/phase1' (as the run record's loss_history names it): a metric name
     every tracker accepts."""
     return "loss/" + "".join(phase.split())
 
 
-__all__ = ["LOGGERS", "RunInfo", "RunLogger", "epoch_ended", "flatten", "phase_key", "tracking"]
+__all__ = ["LOGGERS", "RunInfo", "RunLogger", "epoch_ended", "phase_key", "tracking"]
 
 load_plugins(__name__)

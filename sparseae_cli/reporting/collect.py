@@ -9,18 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import UsageError
-from ..records import HASH_EXCLUDED, METRICS_FILE, REPORT_ONLY, read_json_record
-
-
-def _flatten(node, prefix: str = "") -> dict:
-    flat = {}
-    for key, value in node.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(_flatten(value, name + "."))
-        elif not isinstance(value, list):
-            flat[name] = value
-    return flat
+from ..records import HASH_EXCLUDED, METRICS_FILE, REPORT_ONLY, flatten, read_json_record
 
 
 def load_runs(dirs: list[str]) -> pd.DataFrame:
@@ -35,7 +24,7 @@ def load_runs(dirs: list[str]) -> pd.DataFrame:
                 record = read_json_record(record_path)
                 if record.get("status") != "complete":
                     raise ValueError("incomplete")
-                config = _flatten(record["config"], "config.")
+                config = flatten(record["config"], "config.")
                 for fold in record["folds"]:
                     metrics = {k: v for k, v in fold.items() if not isinstance(v, (dict, list))}
                     rows.append({**record["params"], **config, **metrics,

@@ -18,11 +18,12 @@ from . import SCHEDULES, SHARED_PHASES, FitResult
 PARAMETERS = {"epochs_phase2": Optional(NON_NEGATIVE_INT), "rewind": Options((True, False)),
               "share_phase1": Options((True, False))}
 # What phase 1 does not read: the radius and the constraint (nothing is projected before it
-# ends), phase 2's settings, and what no training reads. Every other key, including any added
-# later, keys the shared phase 1: an unlisted key can only cost a miss, never a wrong reuse.
-PHASE1_IGNORES = {"eta", "constraint", "eval", "paper", "logger", "tag", "data_dir", "device", "threads",
-                  "progress", "resume"}
-PHASE1_IGNORES_IN_TRAIN = {"epochs_phase2", "rewind", "share_phase1", "checkpoint_every", "compile_optimizer"}
+# ends), phase 2's settings, the metrics and the free tag. Keys that change no run at all
+# (device, threads, ...) are dropped by records.config_hash as for every run's identity. Every
+# other key, including any added later, keys the shared phase 1: an unlisted key can only cost
+# a miss, never a wrong reuse.
+PHASE1_IGNORES = {"eta", "constraint", "eval", "tag"}
+PHASE1_IGNORES_IN_TRAIN = {"epochs_phase2", "rewind", "checkpoint_every"}
 
 
 @SHARED_PHASES.register("double_descent")
