@@ -23,6 +23,7 @@ from .constraints import CONSTRAINTS  # noqa: F401  (registers constraints)
 from .corruptions import NO_CORRUPTION, corrupt_array, data_range
 from .datasets import DATASETS
 from .datasets._patches import to_patches
+from .datasets.batch_effect import with_batch_effect
 from .datasets.fingerprint import data_fingerprint
 from .errors import DataError
 from .metrics import METRICS, EvalInputs
@@ -270,7 +271,10 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path, progress
         jacobians=_jacobians_of(model, device) if isinstance(model, GradientModel) else None,
         code_groups=model.code_groups(), log_weights=_log_weights_of(model, device),
         factors_test=data.factors[split.test] if data.factors is not None else None,
-        decode=_decoder_of(model, device), seed=split.seed, options=cfg.eval,
+        decode=_decoder_of(model, device),
+        clusters_test=model.clusters(to(member.X_test)),
+        groups_test=data.groups[split.test] if data.groups is not None else None,
+        archetypes=model.archetypes(), seed=split.seed, options=cfg.eval,
     )
     metrics: dict = {"seed": split.seed, "fold": split.fold}
     for name in steps(list(cfg.eval.metrics), f"metrics of {_member_name(member)}", progress):
@@ -294,7 +298,12 @@ def _save_member(out_dir: Path, member: Member, inputs: EvalInputs, dictionary, 
                 code_test=inputs.code_test, y_train=inputs.y_train, y_test=inputs.y_test,
                 index_train=split.train, index_test=split.test,
                 **({"code_groups": inputs.code_groups} if inputs.code_groups is not None else {}),
-                **({"factors_test": inputs.factors_test} if inputs.factors_test is not None else {}))
+                **({"factors_test": inputs.factors_test} if inputs.factors_test is not None else {}),
+                **{name: values for name, values in (("clusters_test", inputs.clusters_test),
+                                                     ("groups_test", inputs.groups_test)) if values is not None})
+    if inputs.archetypes is not None:
+        save_arrays(out_dir / f"archetypes_{tag}.npz", archetypes=inputs.archetypes,
+                    feature_names=np.array(inputs.feature_names, dtype=str))
     if dictionary is not None:
         save_arrays(out_dir / f"dictionary_{tag}.npz", atoms=dictionary.atoms,
                     bias=dictionary.bias if dictionary.bias is not None else np.zeros(0),
@@ -396,8 +405,10 @@ def run(cfg, out_dir: Path, progress: bool = False, checkpoint: Checkpoint | Non
     data = data.subset(cfg.dataset.get("max_samples"), seed=cfg.seed)
     if cfg.dataset.get("patch") is not None:
         data = to_patches(data, int(cfg.dataset.patch), int(cfg.dataset.get("patches_per_image", 1)), cfg.seed)
+    if cfg.dataset.get("batch_shift") is not None:
+        data = with_batch_effect(data, float(cfg.dataset.batch_shift), cfg.seed)
     present = len(np.unique(data.y))
-    if present < 2:
+    if present < 2 and data.labelled:
         raise DataError(f"{data.name}: its samples hold {present} class; every metric and split here "
                         "compares classes, so supply data with at least two (or a larger dataset.max_samples)")
     spec = DataSpec(data.n_features, data.n_classes, data.image_shape)

@@ -1,4 +1,6 @@
-"""Train/test splits: the official split of image sets, stratified k-fold for the rest."""
+"""Train/test splits: the official split of image sets, stratified k-fold for the rest, or
+(``split.folds=1``) none at all: clustering and embedding runs fit and score every sample, as
+single-cell tools (SAUCIE, Leiden) do."""
 
 from __future__ import annotations
 
@@ -25,9 +27,12 @@ def make_splits(data: Dataset, folds: int, seeds: list[int]) -> list[Split]:
         is_test = np.zeros(len(data.y), dtype=bool)
         is_test[data.test_index] = True
         return [Split(s, 0, np.nonzero(~is_test)[0], np.nonzero(is_test)[0]) for s in seeds]
+    if folds == 1:  # transductive: the model is fitted on, and scored on, every sample
+        every = np.arange(len(data.y))
+        return [Split(s, 0, every, every) for s in seeds]
     smallest = int(np.bincount(data.y).min())
-    if folds < 2:
-        raise DataError(f"cross-validation needs at least 2 folds, got split.folds={folds}")
+    if folds < 1:
+        raise DataError(f"split.folds must be 1 (no held-out part) or k >= 2 folds, got {folds}")
     if smallest < folds:
         raise DataError(
             f"{data.name}: the smallest class has {smallest} samples, too few for "

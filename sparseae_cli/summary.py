@@ -5,14 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 # The headline metrics, in this order, of whichever a run computed (each family reports its own:
-# silhouettes and accuracy, MSE and sparsity, the SVM protocol and max-approximation, likelihoods).
-SHOWN = ["silhouette_test", "silhouette_train", "accuracy", "mse", "hoyer_sparsity", "svm_accuracy",
+# clusters and batch mixing, silhouettes and accuracy, MSE and sparsity, the SVM protocol and
+# max-approximation, likelihoods).
+SHOWN = ["ari", "nmi", "n_clusters", "batch_entropy", "batch_entropy_input", "in_simplex_fraction",
+         "silhouette_test", "silhouette_train", "accuracy", "mse", "hoyer_sparsity", "svm_accuracy",
          "max_approx_error", "test_neg_elbo", "test_nll_iwae"]
 
 
 def _value(stats: dict) -> str:
     """mean, and ± std only when there are several folds or seeds to vary over."""
-    text = f"{stats['mean']:.3g}" if abs(stats["mean"]) >= 100 else f"{stats['mean']:.3f}"
+    mean = stats["mean"]
+    if float(mean).is_integer() and abs(mean) > 1:  # a count (clusters, features): no decimals
+        text = f"{mean:.0f}"
+    else:
+        text = f"{mean:.3g}" if abs(mean) >= 100 else f"{mean:.3f}"
     return text + (f" ± {stats['std']:.3f}" if stats.get("n", 1) > 1 else "")
 
 

@@ -32,11 +32,12 @@ CORE = {
     "train.stop_window": POSITIVE_INT,
     "train.checkpoint_every": NON_NEGATIVE_INT,
     "train.precision": Options(tuple(PRECISIONS)),
-    "split.folds": Interval(int, 2, meaning="cross-validation needs at least 2"),
+    "split.folds": Interval(int, 1, meaning="1: fit and score every sample; k >= 2: k-fold cross-validation"),
     "split.repeats": POSITIVE_INT,
     "dataset.max_samples": Optional(POSITIVE_INT),
     "dataset.patch": Optional(POSITIVE_INT.means("the side of the square patches cut from each image")),
     "dataset.patches_per_image": POSITIVE_INT,
+    "dataset.batch_shift": Optional(POSITIVE.means("feature standard deviations between the two batches")),
     "constraint.groups": Options(("inputs", "outputs")),
     "preprocess.center_images": Options((True, False)),
 }

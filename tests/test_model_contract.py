@@ -10,6 +10,7 @@ keeps both promises.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from omegaconf import OmegaConf
@@ -106,7 +107,36 @@ def test_fitted_model_fits_encodes_and_decodes(name):
     outputs = model({"x": X})
     assert outputs["code"].shape[0] == 40
     assert outputs["reconstruction"].shape == X.shape
-    assert model.dictionary().atoms.shape == (outputs["code"].shape[1], SPEC.n_features)
+    dictionary = model.dictionary()
+    assert dictionary is None or dictionary.atoms.shape == (outputs["code"].shape[1], SPEC.n_features)
+
+
+def fitted_or_trained(name: str, columns: dict):
+    model = build(name)
+    if isinstance(model, FittedModel):
+        model.fit(columns["x"])
+    else:
+        train_epochs(model, Batches(columns, 8, torch.Generator().manual_seed(1)), TRAIN, 1)
+    return model.eval()
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_clusters_are_one_integer_per_row_and_archetypes_decode_every_code_unit(name):
+    columns = toy_columns(40)
+    model = fitted_or_trained(name, columns)
+    clusters = model.clusters(columns["x"])
+    if clusters is not None:
+        assert clusters.shape == (40,) and clusters.dtype == np.int64 and clusters.min() >= -1
+        assert np.array_equal(clusters, model.clusters(columns["x"]))  # a read-out, not a draw
+    archetypes = model.archetypes()
+    if archetypes is not None:
+        with torch.no_grad():
+            code = model({"x": columns["x"]})["code"]
+        assert archetypes.shape == (code.shape[1], SPEC.n_features)
+        # archetype j is the decoding of the pure mixture e_j
+        with torch.no_grad():
+            pure = model.decode(torch.eye(code.shape[1]))
+        np.testing.assert_allclose(archetypes, pure.numpy(), rtol=1e-4, atol=1e-5)
 
 
 def assert_same_parameters(a: torch.nn.Module, b: torch.nn.Module, exact: bool) -> None:

@@ -119,3 +119,20 @@ def project_columns_l1(y: torch.Tensor, radii: torch.Tensor) -> torch.Tensor:
     out = torch.sign(y) * (magnitudes - tau).clamp_min(0)
     # Zero radius means the column is removed, whatever rounding left behind.
     return out * (radii > 0).to(y.dtype)
+
+
+def project_rows_to_simplex(values: torch.Tensor) -> torch.Tensor:
+    """Euclidean projection of every row of ``values`` (..., k) onto the probability simplex
+    {b : b >= 0, sum b = 1}: max(v - tau, 0) with tau from the per-column l1 thresholds above.
+
+    The projection commutes with adding a constant to a row, so each row is first shifted to
+    have its least entry 1/k: it is then positive with sum >= 1, the case the thresholds solve.
+    The threshold is found without gradients; the result is differentiable in ``values`` (almost
+    everywhere), as max(v - tau, 0) with the active set held.
+    """
+    k = values.shape[-1]
+    rows = values.reshape(-1, k)
+    shifted = rows - rows.min(-1, keepdim=True).values + 1.0 / k
+    with torch.no_grad():
+        tau = column_l1_thresholds(shifted.detach().T.contiguous(), torch.ones(len(rows), device=rows.device))
+    return (shifted - tau[:, None]).clamp_min(0).reshape(values.shape)

@@ -31,6 +31,9 @@ class Dataset:
     # (n, m) the true generative factors of each row, for generated sets that know them
     # (patches_synthetic's source coefficients); metrics score how well codes recover them.
     factors: np.ndarray | None = None
+    # False when no labels were given (single-cell files without cell types): y is all 0 and
+    # only label-free metrics (cluster counts, batch mixing, reconstruction) mean anything.
+    labelled: bool = True
 
     def __post_init__(self) -> None:
         self.X = np.ascontiguousarray(self.X, dtype=np.float32)
@@ -66,7 +69,7 @@ class Dataset:
         return Dataset(self.name, self.X[keep], self.y[keep], self.class_names,
                        self.feature_names, self.image_shape, test_index, self.kind, self.source,
                        None if self.groups is None else self.groups[keep],
-                       None if self.factors is None else self.factors[keep])
+                       None if self.factors is None else self.factors[keep], self.labelled)
 
     def columns(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         """The named per-row arrays of ``rows`` other than the features: ``y``, and ``group``

@@ -44,5 +44,11 @@ class EvalInputs:
     factors_test: np.ndarray | None = None
     # The model's decoder: codes (n, k) -> the reconstruction's mean (n, d).
     decode: Callable[[np.ndarray], np.ndarray] | None = None
+    # Single-cell runs: a cluster per test row from a model that clusters (-1: unassigned), the
+    # test rows' samples of origin (datasets with batches), and an archetypal model's archetypes
+    # in input space (k, d); None where absent.
+    clusters_test: np.ndarray | None = None
+    groups_test: np.ndarray | None = None
+    archetypes: np.ndarray | None = None
     seed: int = 0
     options: Any = None  # the eval config (metric settings)

@@ -10,7 +10,8 @@ Two explicit bases:
   ``encode``, ``decode``.
 Both may return a ``Dictionary`` (a one-layer decoder's atoms), ``sample(n, generator)``
 (draws in input space, for generative models), ``log_weights`` (importance weights of a latent
-density, for likelihood metrics) and ``code_groups()`` (the code's group structure), and may
+density, for likelihood metrics), ``code_groups()`` (the code's group structure), ``clusters(x)``
+(a cluster per row) and ``archetypes()`` (archetypes in input space), and may
 initialise from the training data (``init_from_data``); the defaults say "none" and do nothing.
 
 A batch is a mapping: ``x`` (inputs), ``y`` (labels), ``group`` (sample of origin, when the
@@ -87,6 +88,16 @@ class SparseModel(nn.Module):
         row, ``log_likelihood`` log p(x|z_s), ``log_prior`` log p(z_s) and ``log_posterior``
         log q(z_s|x), each (samples, B), and ``kl`` KL(q(z|x) || p(z)) per row (B,), for the
         likelihood metrics; None for a model without a latent density (the default)."""
+        return None
+
+    def clusters(self, x: torch.Tensor) -> np.ndarray | None:
+        """A cluster index for every row of ``x`` (-1: unassigned) from a model that clusters
+        (SAUCIE's binary codes, k-means, Leiden); None for the others (the default)."""
+        return None
+
+    def archetypes(self) -> np.ndarray | None:
+        """The archetypes decoded to input space, (k, features), for an archetypal model (AAnet);
+        None for the others (the default)."""
         return None
 
     def code_groups(self) -> np.ndarray | None:

@@ -1,0 +1,29 @@
+"""What the single-cell baselines share: a PCA fitted on the data (scikit-learn) is their code,
+and its inverse their reconstruction (so their MSE is PCA's at that many components)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.decomposition import PCA
+
+from .base import FittedModel
+
+
+class PCAModel(FittedModel):
+    def __init__(self, n_components: int, seed: int) -> None:
+        super().__init__()
+        self.n_components, self.seed = n_components, seed
+        self.pca: PCA | None = None
+
+    def fit_pca(self, X: torch.Tensor) -> np.ndarray:
+        """Fit the PCA (at most min(n, d) components) and return the coordinates of ``X``."""
+        data = X.cpu().numpy()
+        self.pca = PCA(min(self.n_components, *data.shape), random_state=self.seed)
+        return self.pca.fit_transform(data)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(self.pca.transform(x.cpu().numpy()).astype(np.float32))
+
+    def decode(self, code: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(self.pca.inverse_transform(code.cpu().numpy()).astype(np.float32))
