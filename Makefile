@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	# The filter hides setuptools' notice on every editable install of a package whose configs
 	# live outside it (conf/ ships as sparseae_cli.conf); nothing else is silenced.
-	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet -e ".[dev,slurm,tracking]"
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet -e ".[dev,slurm,tracking,singlecell]"
 	touch $(STAMP)
 
 install: $(STAMP)

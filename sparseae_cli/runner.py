@@ -88,6 +88,7 @@ class Member:
     model: torch.nn.Module
     constraint: ConstrainedParameters | None = None
     result: FitResult | None = None
+    fit_seconds: float = 0.0  # wall time of its training or fit (a stacked ensemble's, shared out)
 
 
 def prepare(cfg, data, split: Split, spec: DataSpec, device) -> Member:
@@ -122,8 +123,10 @@ def train_members(cfg, data, members: list[Member], device, progress: bool,
         for member in members:
             member.constraint = ConstrainedParameters(member.model, "none", cfg.eta, [])
             fit_on = member.X_test if cfg.model.get("fit_on") == "test" else member.X_train
+            started = time.perf_counter()
             with stage(f"fitting {cfg.model.name} on {len(fit_on)} samples"):
                 member.model.fit(to(fit_on))
+            member.fit_seconds = time.perf_counter() - started
             member.result = FitResult()
         return
     sets = [{"x": to(m.X_train), **{name: to(column, torch.int64)
@@ -133,6 +136,7 @@ def train_members(cfg, data, members: list[Member], device, progress: bool,
     if (cfg.train.get("ensemble", True) and len(members) > 1 and can_stack(members[0].model)
             and StackedBatches.compatible([len(s["x"]) for s in sets], batch)):
         log.info("training %d members as one stacked ensemble", len(members))
+        started = time.perf_counter()
         stacked = stack_models([m.model for m in members])
         constraint = _constraint(cfg, stacked, stacked=True)
         batches = StackedBatches(sets, batch, [_generator(m.split) for m in members])
@@ -141,6 +145,7 @@ def train_members(cfg, data, members: list[Member], device, progress: bool,
                      checkpoint=checkpoint and checkpoint.member("ensemble"))
         unstack_into(stacked, [m.model for m in members])
         for e, member in enumerate(members):
+            member.fit_seconds = (time.perf_counter() - started) / len(members)
             member.constraint = _constraint(cfg, member.model)
             member.result = FitResult({k: v[e] for k, v in result.masks.items()}, result.history)
         return
@@ -149,9 +154,11 @@ def train_members(cfg, data, members: list[Member], device, progress: bool,
                  member.split.fold)
         member.constraint = _constraint(cfg, member.model)
         batches = Batches(sets[i - 1], batch, _generator(member.split))
+        started = time.perf_counter()
         member.result = fit(member.model, batches, cfg.train, member.constraint, progress=progress,
                             penalty=make_penalty(cfg.regularizer, member.model),
                             checkpoint=checkpoint and checkpoint.member(_member_name(member)))
+        member.fit_seconds = time.perf_counter() - started
 
 
 def threads_to_train(model, spec: DataSpec, batch_size: int, members: int = 1) -> int:
@@ -282,6 +289,7 @@ def evaluate_and_save(cfg, data, member: Member, device, out_dir: Path, progress
     with stage("writing weights, codes and examples"):
         _save_member(out_dir, member, inputs, dictionary, out_test, noisy_test)
     metrics.update(budget_used(member.result.history))
+    metrics["fit_time_s"] = member.fit_seconds
     metrics["loss_history"] = member.result.history
     return metrics
 

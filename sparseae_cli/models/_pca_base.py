@@ -7,7 +7,17 @@ import numpy as np
 import torch
 from sklearn.decomposition import PCA
 
+from ..params import Interval, Optional
 from .base import FittedModel
+
+SEED = Optional(Interval(int, 0, 2**32 - 1, meaning="null: each repeat's own seed"))
+
+
+def repeat_seed(cfg) -> int:
+    """``model.seed``, or when null the seed torch was given for this repeat (the runner seeds
+    torch with the split's seed before building a model), so each repeat draws its own."""
+    seed = cfg.get("seed")
+    return int(seed) if seed is not None else torch.initial_seed() % 2**32
 
 
 class PCAModel(FittedModel):

@@ -10,11 +10,11 @@ from sklearn.cluster import KMeans
 from ..errors import DataError
 from ..params import POSITIVE_INT, Optional
 from . import MODELS, DataSpec
-from ._pca_base import PCAModel
+from ._pca_base import SEED, PCAModel, repeat_seed
 from .base import NO_CONSTRAINT, NO_REGULARIZER
 
 PARAMETERS = {"n_components": POSITIVE_INT, "n_clusters": Optional(POSITIVE_INT), "n_init": POSITIVE_INT,
-              "/regularizer.name": NO_REGULARIZER, "/constraint.name": NO_CONSTRAINT}
+              "seed": SEED, "/regularizer.name": NO_REGULARIZER, "/constraint.name": NO_CONSTRAINT}
 
 
 class KMeansPCA(PCAModel):
@@ -35,4 +35,4 @@ def build_kmeans_pca(cfg, spec: DataSpec) -> KMeansPCA:
     if n_clusters is None and spec.n_classes < 2:
         raise DataError("model=kmeans_pca on unlabelled data needs model.n_clusters=K")
     return KMeansPCA(int(cfg.n_components), int(n_clusters or spec.n_classes), int(cfg.n_init),
-                     int(cfg.get("seed", 0)))
+                     repeat_seed(cfg))

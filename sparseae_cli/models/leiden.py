@@ -17,11 +17,11 @@ from sklearn.neighbors import KNeighborsClassifier, kneighbors_graph
 from ..errors import DataError
 from ..params import POSITIVE, POSITIVE_INT
 from . import MODELS, DataSpec
-from ._pca_base import PCAModel
+from ._pca_base import SEED, PCAModel, repeat_seed
 from .base import NO_CONSTRAINT, NO_REGULARIZER
 
 PARAMETERS = {"n_components": POSITIVE_INT, "n_neighbors": POSITIVE_INT, "resolution": POSITIVE,
-              "/regularizer.name": NO_REGULARIZER, "/constraint.name": NO_CONSTRAINT}
+              "seed": SEED, "/regularizer.name": NO_REGULARIZER, "/constraint.name": NO_CONSTRAINT}
 
 
 def leiden_partition(coordinates: np.ndarray, n_neighbors: int, resolution: float, seed: int) -> np.ndarray:
@@ -64,4 +64,4 @@ class Leiden(PCAModel):
 
 @MODELS.register("leiden", PARAMETERS)
 def build_leiden(cfg, spec: DataSpec) -> Leiden:
-    return Leiden(int(cfg.n_components), int(cfg.n_neighbors), float(cfg.resolution), int(cfg.get("seed", 0)))
+    return Leiden(int(cfg.n_components), int(cfg.n_neighbors), float(cfg.resolution), repeat_seed(cfg))

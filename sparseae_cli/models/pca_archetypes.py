@@ -12,11 +12,11 @@ import torch
 from ..params import Interval
 from . import MODELS, DataSpec
 from ._archetypes import barycentric_map, furthest_sum, to_barycentric
-from ._pca_base import PCAModel
+from ._pca_base import SEED, PCAModel, repeat_seed
 from .base import NO_CONSTRAINT, NO_REGULARIZER
 
 PARAMETERS = {"archetypes": Interval(int, 2, meaning="a simplex needs two vertices"),
-              "/regularizer.name": NO_REGULARIZER, "/constraint.name": NO_CONSTRAINT}
+              "seed": SEED, "/regularizer.name": NO_REGULARIZER, "/constraint.name": NO_CONSTRAINT}
 
 
 class PCAArchetypes(PCAModel):
@@ -46,4 +46,4 @@ class PCAArchetypes(PCAModel):
 
 @MODELS.register("pca_archetypes", PARAMETERS)
 def build_pca_archetypes(cfg, spec: DataSpec) -> PCAArchetypes:
-    return PCAArchetypes(int(cfg.archetypes), int(cfg.get("seed", 0)))
+    return PCAArchetypes(int(cfg.archetypes), repeat_seed(cfg))
