@@ -7,7 +7,7 @@ DATA_DIR ?= $(or $(SPARSEAE_DATA_DIR),$(wildcard ../shared/data))
 
 .PHONY: install demo test lint bench bench-mnist reproduce-barlaud2021 reproduce-barlaud2021-variants \
 	reproduce-parts-fashion parts-table reproduce-lecture reproduce-theodosis2021 \
-	reproduce-theodosis2021-long reproduce-pyle clean
+	reproduce-theodosis2021-long reproduce-pyle reproduce-saucie clean
 
 # torch==2.13.0 is installed first. From PyPI on Linux that pin is the CUDA build (about 20
 # nvidia-* packages, right for a GPU); for a CPU-only install take PyTorch's CPU wheel index:
@@ -147,3 +147,17 @@ reproduce-pyle: $(STAMP)
 	$(foreach set,$(PYLE_SETS),$(SPARSEAE) report --table pyle_$(set) $(PYLE)_$(set) &&) true
 	$(foreach set,$(PYLE_SETS),$(SPARSEAE) figures --generative \
 		$(foreach row,$(PYLE_ROWS_$(set)),$(PYLE)_$(set)/pyle_model=$(row)) --out $(PYLE)_$(set)/report/figures &&) true
+
+# SAUCIE and AAnet, the lecture's single-cell systems, on Ohlson (docs/saucie.md): SAUCIE's
+# clusters beside k-means on PCA and Leiden, batch correction on a known shift, AAnet's archetypes
+# beside a linear hull; the tables and the embedding figures.
+SC_SETS := saucie_ohlson saucie_batches aanet_ohlson
+reproduce-saucie: $(STAMP)
+	$(foreach set,$(SC_SETS),$(SPARSEAE) train experiment=$(set) data_dir="$(DATA_DIR)" &&) true
+	$(foreach set,$(SC_SETS),$(SPARSEAE) report --table $(set) $(EXP)/$(set) &&) true
+	$(SPARSEAE) figures --single-cell $(foreach m,saucie kmeans_pca leiden,$(EXP)/saucie_ohlson/single_cell_method=$(m)) \
+		--out $(EXP)/saucie_ohlson/report/figures
+	$(SPARSEAE) figures --single-cell $(foreach m,saucie saucie_mmd leiden,$(EXP)/saucie_batches/single_cell_method=$(m)) \
+		--out $(EXP)/saucie_batches/report/figures
+	$(SPARSEAE) figures --single-cell $(foreach m,aanet pca_archetypes,$(EXP)/aanet_ohlson/single_cell_method=$(m)) \
+		--out $(EXP)/aanet_ohlson/report/figures

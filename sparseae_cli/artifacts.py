@@ -76,6 +76,19 @@ class RunArtifacts:
         bias = data["bias"]
         return Dictionary(data["atoms"], bias if bias.size else None, str(data["activation"]))
 
+    def archetypes(self, tag: str | None = None) -> tuple[np.ndarray, list[str]] | None:
+        """An archetypal run's archetypes in input space (k, d) and the feature names; None for
+        other runs."""
+        path = self.dir / f"archetypes_{self._tag(tag)}.npz"
+        if not path.exists():
+            return None
+        data = load_arrays(path)
+        archetypes, names = data.get("archetypes"), data.get("feature_names")
+        if (archetypes is None or names is None or archetypes.ndim != 2 or names.ndim != 1
+                or archetypes.shape[1] != len(names) or not np.issubdtype(archetypes.dtype, np.number)):
+            raise UsageError(f"{path} does not hold (k, d) archetypes with d feature names; rerun that run")
+        return archetypes, [str(n) for n in names]
+
     def label(self) -> str:
         p = self.record["params"]
         return p.get("tag") or f"{p['model']} {p['constraint']}"

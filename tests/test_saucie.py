@@ -170,3 +170,13 @@ def test_the_mmd_term_mixes_two_batches_of_a_generated_set(tmp_path):
         entropy_of[lambda_b] = record["summary"]["batch_entropy"]["mean"]
         assert record["summary"]["batch_entropy_input"]["mean"] < 0.3  # the drift separates the batches
     assert entropy_of[0.1] > entropy_of[0.0] + 0.05
+
+
+def test_the_chunked_read_out_equals_binarising_the_whole_layer():
+    model = small_saucie()
+    x = torch.randn(300, 5, generator=torch.Generator().manual_seed(6))
+    with torch.no_grad():
+        layer = model({"x": x})["layer_c"].numpy()
+    np.testing.assert_array_equal(model.clusters(x, chunk=7), binary_clusters(layer, 0))
+    model.min_cluster_size = 5
+    np.testing.assert_array_equal(model.clusters(x, chunk=64), binary_clusters(layer, 5))

@@ -99,8 +99,16 @@ def binary_clusters(layer: np.ndarray, min_size: int) -> np.ndarray:
     ``min_size`` cells a cluster (numbered by decreasing size); the other cells get -1
     ("unassigned")."""
     top = layer.max()
-    codes = layer / top > ACTIVE if top > 0 else np.zeros(layer.shape, dtype=bool)
-    _, inverse, counts = np.unique(codes, axis=0, return_inverse=True, return_counts=True)
+    return clusters_of_codes(np.packbits(layer > ACTIVE * top if top > 0 else np.zeros(layer.shape, bool), axis=1),
+                             min_size)
+
+
+def clusters_of_codes(packed: np.ndarray, min_size: int) -> np.ndarray:
+    """Cluster numbers (by decreasing size; -1 for codes held by ``min_size`` cells or fewer) of
+    binary codes packed 8 to a byte (``np.packbits(codes, axis=1)``). Each row is compared as one
+    byte string, so a million 512-bit codes sort in about a second."""
+    rows = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).reshape(-1)
+    _, inverse, counts = np.unique(rows, return_inverse=True, return_counts=True)
     kept = np.flatnonzero(counts > min_size)
     kept = kept[np.argsort(-counts[kept], kind="stable")]
     numbering = np.full(len(counts), -1, dtype=np.int64)

@@ -2,7 +2,8 @@
 (e.g. without and with the constraint, Figs 2, 5 and 6 of Barlaud & Guyard), and for
 image data the test images above their reconstructions (Fig 3); the training loss of each
 run against epoch. ``--class-structure``: Theodosis & Ba's Figs 2-4 (class_structure_figures);
-``--generative``: Pyle's appendix figures (generative_figures)."""
+``--generative``: Pyle's appendix figures (generative_figures); ``--single-cell``: SAUCIE's and
+AAnet's views (single_cell_figures)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,9 @@ def figures(args: list[str]) -> int:
     parser.add_argument("--generative", action="store_true",
                         help="Pyle's figures for generative models: reconstructions, latent patterns, "
                              "2-D latent spread and prior-quantile grid, prior samples")
+    parser.add_argument("--single-cell", action="store_true",
+                        help="SAUCIE/AAnet views: each run's embedding by cell type, cluster and batch; "
+                             "archetypes' top genes")
     opts = parser.parse_args(args)
     if opts.grid:
         from .collect import load_runs
@@ -56,6 +60,12 @@ def figures(args: list[str]) -> int:
     chosen = [find_run(opts.runs, sel) for sel in opts.select] if opts.select else opts.runs
     runs = [RunArtifacts(r) for r in chosen]
     out = output_folder(Path(opts.out) if opts.out else runs[0].dir / "figures")
+    if opts.single_cell:
+        from .single_cell_figures import single_cell_figures
+
+        written = single_cell_figures(runs, out)
+        print(f"sparseae: figures -> {', '.join(str(p) for p in written if p.suffix in ('.png', '.csv'))}")
+        return 0
     if opts.class_structure or opts.generative:
         from .class_structure_figures import class_structure_figures
         from .generative_figures import generative_figures
