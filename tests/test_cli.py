@@ -207,6 +207,7 @@ BAD_COMMANDS = [
         (["experiment=parts_fashion_table1", "parts_setting=sparse_nmf,unconstrained"],
          ["parts_setting=sparse_nmf sets the sweep itself", "run each parts_setting on its own"]),
         (["hydra.sweeper.params.eta=1,2"], ["quote the value", "hydra.sweeper.params.eta='1,2'"]),
+        (["dataset=h5ad", "model=saucie"], ["dataset=h5ad needs dataset.path=/path/to/cells.h5ad"]),
 ]
 
 

@@ -152,6 +152,20 @@ BAD_VALUES = [
         (["dataset=cifar10", "dataset.patch=0"], ["dataset.patch must be null or an integer >= 1"]),
         (["dataset=patches_synthetic", "dataset.source=cauchy"],
          ["dataset.source must be one of laplace, gaussian"]),
+        (["model=saucie", "model.lambda_b=-0.1"], ["model.lambda_b must be >= 0"]),
+        (["model=saucie", "model.hidden=[512,0]"], ["model.hidden must be a non-empty list"]),
+        (["model=saucie", "model.min_cluster_size=-1"], ["model.min_cluster_size must be an integer >= 0"]),
+        (["model=aanet", "model.archetypes=1"], ["model.archetypes must be an integer >= 2", "two vertices"]),
+        (["model=aanet", "model.simplex=hull"], ["model.simplex must be one of penalty, project"]),
+        (["model=leiden", "model.resolution=0"], ["model.resolution must be > 0"]),
+        (["model=kmeans_pca", "model.seed=-3"], ["model.seed must be null or an integer >= 0"]),
+        (["model=kmeans_pca", "regularizer=l1"], ["regularizer.name must be one of none", "without gradients"]),
+        (["split.folds=0"], ["split.folds must be an integer >= 1", "1: fit and score every sample"]),
+        (["dataset=ohlson", "dataset.batch_shift=-1"], ["dataset.batch_shift must be null or > 0"]),
+        (["dataset=fcs", "dataset.cofactor=0"], ["dataset.cofactor must be > 0"]),
+        (["dataset=h5ad", "dataset.transform=log"], ["dataset.transform must be one of none, arcsinh"]),
+        (["dataset=cytof_synthetic", "dataset.n_populations=1"], ["dataset.n_populations must be an integer >= 2"]),
+        (["model=saucie", "eval.batch_mixing_k=0"], ["eval.batch_mixing_k must be an integer >= 1"]),
 ]
 
 
