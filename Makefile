@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_theodosis.py --data-dir "$(DATA_DIR)"
 	$(BIN)/python bench/bench_pyle.py --data-dir "$(DATA_DIR)"
 	$(BIN)/python bench/bench_newcomer.py --data-dir "$(DATA_DIR)"
+	$(BIN)/python bench/bench_saucie.py
 
 bench-mnist: $(STAMP)
 	$(BIN)/python bench/bench_barlaud2021.py --data-dir "$(DATA_DIR)" --mnist

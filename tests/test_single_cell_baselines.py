@@ -65,3 +65,18 @@ def test_a_null_seed_is_each_repeats_own(name):
     assert seeds == [0, 1]
     cfg.seed = 7
     assert MODELS.get(name)(cfg, DataSpec(20, 5)).seed == 7
+
+
+def test_the_graph_is_scikit_learns_symmetrised_knn_graph():
+    from sklearn.neighbors import kneighbors_graph
+
+    from sparseae_cli.models.leiden import nearest_neighbours, undirected_edges
+
+    X, _ = blobs(n=300)
+    points = X.numpy()
+    edges = undirected_edges(nearest_neighbours(points, 10, "exact", seed=0))
+    graph = kneighbors_graph(points, 10, mode="connectivity")
+    expected = graph.maximum(graph.T).tocoo()
+    upper = expected.row < expected.col
+    assert sorted(map(tuple, edges.tolist())) == sorted(zip(expected.row[upper], expected.col[upper]))
+    assert (edges[:, 0] < edges[:, 1]).all()
