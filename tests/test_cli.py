@@ -175,32 +175,21 @@ def test_cfg_job_prints_the_composed_config():
 
 # Bad commands and the fragments their one-line refusal must hold (docs/bad_input.md lists them).
 BAD_COMMANDS = [
+        # Through the real command: exit status 2, one line, no traceback, nothing written. The value
+        # checks made before any work are tested in process too (test_params.BAD_VALUES, which holds
+        # most of them); these are the ones that need the whole command, and a few representatives.
         (["eta=0"], ["eta must be > 0"]),
-        (["eta=-5"], ["eta must be > 0"]),
-        (["lam=-1"], ["lam must be >= 0"]),
         (["foo=1"], ["unknown config key 'foo'", "eta"]),
         # Near misses name the closest key or choice (difflib), wherever it lives.
-        (["train.epoch=2"], ["unknown config key 'train.epoch'", "did you mean 'train.epochs'?"]),
-        (["epochs=2"], ["unknown config key 'epochs'", "did you mean 'train.epochs'?"]),
         (["model=supervisd_ae"], ["unknown model 'supervisd_ae'", "did you mean 'supervised_ae'?"]),
-        (["model.nope=1"], ["unknown config key 'model.nope'", "arch"]),
-        (["model=nope"], ["unknown model 'nope'", "supervised_ae"]),
-        (["constraint=l9"], ["unknown constraint 'l9'", "l1inf"]),
         (["-m", "eta=10,-1"], ["eta must be > 0"]),
         (["model.latent_dim=3"], ["latent_dim=3", "10 class logits"]),
         (["dataset=lung", "data_dir=/nonexistent"], ["LUNG.csv", "/nonexistent"]),
         (["dataset=ohlson", "dataset.download=false", "data_dir=/nonexistent"], ["Olsson.csv"]),
-        (["train.batch_size=0"], ["train.batch_size"]),
-        (["train.stop_tol=-0.1"], ["train.stop_tol must be >= 0"]),
-        (["train.precision=fp16"], ["train.precision must be one of fp32, bf16", "fp16"]),
-        (["eval.svm.solver=sgd"], ["eval.svm.solver must be one of batched, liblinear"]),
         # Constraints declared next to each plug-in's own code (validation.py names none of them).
-        (["model.loss.reduction=avg"], ["model.loss.reduction must be one of sum, mean", "avg"]),
         (["regularizer=kl", "regularizer.on=decoder"], ["regularizer.on=decoder", "code, logits"]),
         # Values that used to reach the run unchecked (more in test_params, in process).
-        (["seed=99999999999"], ["seed must be an integer >= 0 and <= 4294967295"]),
         (["dataset.max_samples=1"], ["digits: its samples hold 1 class", "at least two"]),
-        (["model=sparse_nmf", "regularizer=kl"], ["regularizer.name must be one of none", "without gradients"]),
         # A bad value inside an experiment's own grid stops the sweep before its first job.
         (["experiment=parts_fashion_table1", "hydra.sweeper.params.beta='0.001,-0.5'"],
          ["beta must be >= 0", "-0.5"]),

@@ -102,6 +102,21 @@ def test_validation_names_no_plugin():
 
 # Bad values and the fragments their one-line refusal must hold (docs/bad_input.md lists them).
 BAD_VALUES = [
+        # Checked through the whole command too for a few (test_cli.BAD_COMMANDS).
+        (["eta=-5"], ["eta must be > 0"]),
+        (["lam=-1"], ["lam must be >= 0"]),
+        (["train.epoch=2"], ["unknown config key 'train.epoch'", "did you mean 'train.epochs'?"]),
+        (["epochs=2"], ["unknown config key 'epochs'", "did you mean 'train.epochs'?"]),
+        (["model.nope=1"], ["unknown config key 'model.nope'", "arch"]),
+        (["model=nope"], ["unknown model 'nope'", "supervised_ae"]),
+        (["constraint=l9"], ["unknown constraint 'l9'", "l1inf"]),
+        (["train.batch_size=0"], ["train.batch_size"]),
+        (["train.stop_tol=-0.1"], ["train.stop_tol must be >= 0"]),
+        (["train.precision=fp16"], ["train.precision must be one of fp32, bf16", "fp16"]),
+        (["eval.svm.solver=sgd"], ["eval.svm.solver must be one of batched, liblinear"]),
+        (["model.loss.reduction=avg"], ["model.loss.reduction must be one of sum, mean", "avg"]),
+        (["seed=99999999999"], ["seed must be an integer >= 0 and <= 4294967295"]),
+        (["model=sparse_nmf", "regularizer=kl"], ["regularizer.name must be one of none", "without gradients"]),
         (["model.arch=resnet"], ["model.arch must be one of netbio, lenet, fair4"]),
         (["model.hidden=0"], ["model.hidden must be an integer >= 1"]),
         (["regularizer=kl", "p=1.5"], ["p must be > 0 and < 1", "1.5"]),
@@ -164,7 +179,8 @@ BAD_VALUES = [
         (["dataset=ohlson", "dataset.batch_shift=-1"], ["dataset.batch_shift must be null or > 0"]),
         (["dataset=fcs", "dataset.cofactor=0"], ["dataset.cofactor must be > 0"]),
         (["dataset=h5ad", "dataset.transform=log"], ["dataset.transform must be one of none, arcsinh"]),
-        (["dataset=cytof_synthetic", "dataset.n_populations=1"], ["dataset.n_populations must be an integer >= 2"]),
+        (["dataset=cytof_synthetic", "dataset.n_populations=1"],
+         ["dataset.n_populations must be an integer >= 2"]),
         (["model=saucie", "eval.batch_mixing_k=0"], ["eval.batch_mixing_k must be an integer >= 1"]),
 ]
 

@@ -15,6 +15,7 @@ from omegaconf import OmegaConf
 from scipy import integrate, stats
 from torch.distributions import Laplace, Normal, kl_divergence
 
+from sparseae_cli import runner
 from sparseae_cli.metrics.likelihood import iwae_bound
 from sparseae_cli.models import MODELS, DataSpec
 from sparseae_cli.models._latent_families import FAMILIES, LatentFamily
@@ -179,10 +180,9 @@ def test_bernoulli_likelihood_refuses_inputs_outside_the_unit_interval():
 @pytest.mark.parametrize("prior", list(FAMILIES))
 def test_every_prior_trains_end_to_end_with_honest_likelihoods(prior, tmp_path):
     out = tmp_path / prior
-    result = run_cli("train", "dataset=digits", "model=vae", f"model.prior={prior}", "model.latent=4",
-             "model.hidden=[32]", "train.epochs=1", "split.folds=2", "eval.likelihood_samples=20",
-             f"hydra.run.dir={out}")
-    assert result.returncode == 0, result.stderr[-2000:]
+    out.mkdir()
+    runner.run(composed("dataset=digits", "model=vae", f"model.prior={prior}", "model.latent=4",
+                        "model.hidden=[32]", "train.epochs=1", "split.folds=2", "eval.likelihood_samples=20"), out)
     record = json.loads((out / "metrics.json").read_text())
     fold = record["folds"][0]
     assert fold["test_nll_iwae"] <= fold["test_neg_elbo_mc"] + 1e-6  # log-mean-exp >= mean
@@ -196,10 +196,10 @@ def test_sample_draws_from_the_prior_and_figures_draw_the_report_appendix(tmp_pa
     runs = {}
     for prior in ("gaussian", "cauchy"):
         runs[prior] = tmp_path / prior
-        result = run_cli("train", "dataset=digits", "model=vae", f"pyle_model={prior}", "model.latent=2",
-                         "model.hidden=[32]", "train.epochs=1", "split.folds=2", "eval.likelihood_samples=5",
-                         f"hydra.run.dir={runs[prior]}")
-        assert result.returncode == 0, result.stderr[-2000:]
+        runs[prior].mkdir()
+        runner.run(composed("dataset=digits", "model=vae", f"pyle_model={prior}", "model.latent=2",
+                            "model.hidden=[32]", "train.epochs=1", "split.folds=2", "eval.likelihood_samples=5"),
+                   runs[prior])
     first = run_cli("sample", str(runs["cauchy"]), "n=12", "seed=4", f"out={tmp_path / 's1'}")
     second = run_cli("sample", str(runs["cauchy"]), "n=12", "seed=4", f"out={tmp_path / 's2'}")
     assert first.returncode == 0 and second.returncode == 0, first.stderr
