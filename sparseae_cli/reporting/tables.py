@@ -9,6 +9,8 @@ import pandas as pd
 DEFAULT_METRICS = [
     "silhouette_test", "silhouette_train", "silhouette_all", "accuracy", "balanced_accuracy", "f1_macro",
     "roc_auc", "mse", "features_kept", "weight_sparsity",
+    # single-cell runs: clusters against cell types, batch mixing, archetypal coverage
+    "ari", "nmi", "n_clusters", "batch_entropy", "batch_entropy_input", "embedding_ari", "in_simplex_fraction",
 ]
 
 
