@@ -141,3 +141,13 @@ def test_cytof_generator_is_seeded_and_its_batches_drift():
     assert np.abs(gap).mean() > 0.3
     flat = generate(5000, 8, 3, n_batches=1, seed=1)[2]
     assert set(flat) == {0}
+
+
+def test_h5ad_with_a_sparse_matrix_reads_as_dense(tmp_path):
+    from scipy import sparse
+
+    counts = sparse.random(30, 8, density=0.2, format="csr", random_state=0, dtype=np.float32)
+    adata = anndata.AnnData(X=counts)
+    adata.write_h5ad(tmp_path / "sparse.h5ad")
+    data = DATASETS.get("h5ad")(dataset_cfg("h5ad", path="sparse.h5ad"), tmp_path)
+    np.testing.assert_allclose(data.X, counts.toarray())

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 from ..errors import DataError
 from ..params import POSITIVE, Options
@@ -45,7 +46,7 @@ def _matrix(adata, layer: str | None, path: Path) -> np.ndarray:
         raise DataError(f"{path}: no layer '{layer}' (dataset.layer); it has: "
                         f"{', '.join(adata.layers.keys()) or 'none'} (null: adata.X)")
     matrix = adata.X if layer is None else adata.layers[layer]
-    dense = matrix.toarray() if hasattr(matrix, "toarray") else np.asarray(matrix)
+    dense = matrix.toarray() if sparse.issparse(matrix) else np.asarray(matrix)
     if not np.isfinite(dense).all():
         raise DataError(f"{path}: the expression matrix holds NaN or infinite values; clean them first")
     return dense
