@@ -151,3 +151,31 @@ def test_h5ad_with_a_sparse_matrix_reads_as_dense(tmp_path):
     adata.write_h5ad(tmp_path / "sparse.h5ad")
     data = DATASETS.get("h5ad")(dataset_cfg("h5ad", path="sparse.h5ad"), tmp_path)
     np.testing.assert_allclose(data.X, counts.toarray())
+
+
+@pytest.mark.parametrize("dataset", ["fcs", "h5ad"])
+def test_saucie_runs_end_to_end_on_multi_batch_files(tmp_path, dataset):
+    """The real multi-batch case: batches from the files (one per FCS file, or an obs column);
+    unlabelled FCS runs report only label-free metrics."""
+    from sparseae_cli import runner
+
+    X, types, batches = generate(600, 6, 3, n_batches=2, drift=1.0, seed=2)
+    if dataset == "fcs":
+        for b in (0, 1):
+            write_fcs(tmp_path / f"run{b}.fcs", 5 * np.sinh(X[batches == b]), [f"m{j}" for j in range(6)])
+        overrides = ["dataset=fcs", f"dataset.path={tmp_path}/run*.fcs"]
+    else:
+        obs = pd.DataFrame({"type": [f"t{t}" for t in types], "sample": [f"s{b}" for b in batches]},
+                           index=[f"c{i}" for i in range(600)])
+        anndata.AnnData(X=X, obs=obs).write_h5ad(tmp_path / "cells.h5ad")
+        overrides = ["dataset=h5ad", f"dataset.path={tmp_path}/cells.h5ad", "dataset.label_key=type",
+                     "dataset.batch_key=sample"]
+    out = tmp_path / "run"
+    out.mkdir()
+    record = runner.run(composed(*overrides, "model=saucie", "model.lambda_b=0.1", "train.epochs=2"), out)
+    summary = record["summary"]
+    assert {"batch_entropy", "batch_entropy_input", "n_clusters", "mse"} <= set(summary)
+    assert ("ari" in summary) == (dataset == "h5ad")  # FCS files carry no cell types
+    codes = np.load(out / "codes_seed0_fold0.npz")
+    np.testing.assert_array_equal(np.bincount(codes["groups_test"]), np.bincount(batches))
+    assert len(codes["clusters_test"]) == 600
