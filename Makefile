@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_theodosis.py --data-dir "$(DATA_DIR)"
 	$(BIN)/python bench/bench_pyle.py --data-dir "$(DATA_DIR)"
 	$(BIN)/python bench/bench_newcomer.py --data-dir "$(DATA_DIR)"
+	$(BIN)/python bench/bench_compile.py --data-dir "$(DATA_DIR)"
 	$(BIN)/python bench/bench_saucie.py
 
 bench-mnist: $(STAMP)

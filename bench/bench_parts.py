@@ -86,7 +86,8 @@ def time_epoch(name: str, X: torch.Tensor, peak: float, compile_optimizer: bool,
 def train_one_epoch(overrides: list[str], X: torch.Tensor, init_from_data: bool = False, warmup: int = 0):
     """One epoch of the model that ``sparseae train OVERRIDES`` builds, on the images ``X`` (MNIST
     shapes), by the real epoch loop with the model's own training settings; optionally initialised
-    from X first, and after ``warmup`` untimed steps (first-touch allocations, kernel selection).
+    from X first, and after ``warmup`` untimed steps (first-touch allocations, kernel selection,
+    compilation) and one of the epoch's last batch size.
     Returns (model, composed config, seconds)."""
     from hydra import compose, initialize_config_dir
 
@@ -97,9 +98,10 @@ def train_one_epoch(overrides: list[str], X: torch.Tensor, init_from_data: bool 
     if init_from_data:  # e.g. atoms drawn from the images (their labels are not needed)
         model.init_from_data(X.numpy(), np.zeros(len(X), dtype=np.int64), torch.Generator().manual_seed(0))
     train = OmegaConf.create(OmegaConf.to_container(cfg.train, resolve=True))
-    if warmup:
+    if warmup:  # full batches and one of the epoch's last size (a compiled step specialises to both)
         batch = int(cfg.train.batch_size)
-        train_epochs(model, Batches({"x": X[: warmup * batch]}, batch, torch.Generator().manual_seed(1)), train, 1)
+        rows = warmup * batch + len(X) % batch
+        train_epochs(model, Batches({"x": X[:rows]}, batch, torch.Generator().manual_seed(1)), train, 1)
     start = time.perf_counter()
     train_epochs(model, Batches({"x": X}, int(cfg.train.batch_size), torch.Generator().manual_seed(0)), train, 1)
     return model, cfg, time.perf_counter() - start

@@ -32,6 +32,7 @@ CORE = {
     "train.stop_window": POSITIVE_INT,
     "train.checkpoint_every": NON_NEGATIVE_INT,
     "train.precision": Options(tuple(PRECISIONS)),
+    "train.compile": Options((True, False)),
     "split.folds": Interval(int, 1, meaning="1: fit and score every sample; k >= 2: k-fold cross-validation"),
     "split.repeats": POSITIVE_INT,
     "dataset.max_samples": Optional(POSITIVE_INT),

@@ -136,7 +136,7 @@ def test_the_multi_tensor_step_is_bit_identical_to_the_per_tensor_one(name):
     assert all(torch.equal(a, b) for a, b in zip(ours, plain))
 
 
-def fit_small_net(compile_optimizer: bool):
+def fit_small_net(compile_optimizer: bool, compile_loss: bool = False):
     torch.manual_seed(0)
     X = torch.rand(96, 20, generator=torch.Generator().manual_seed(1))
 
@@ -154,7 +154,7 @@ def fit_small_net(compile_optimizer: bool):
 
     model = Net()
     cfg = OmegaConf.create({"optimizer": "adadelta", "lr": 1.0, "weight_decay": 0.0,
-                            "compile_optimizer": compile_optimizer})
+                            "compile_optimizer": compile_optimizer, "compile": compile_loss})
     history = train_epochs(model, Batches({"x": X}, 16, torch.Generator().manual_seed(2)), cfg, 4)
     return model, history
 
@@ -168,26 +168,38 @@ def test_the_compiled_optimizer_step_follows_the_eager_one():
         assert torch.allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
-def test_a_step_that_cannot_compile_falls_back_to_the_eager_one(monkeypatch, caplog):
-    def broken_compile(fn):
-        def fails():
+def test_the_compiled_batch_loss_follows_the_eager_one():
+    """train.compile: forward, loss and backward through torch.compile's graph (96 rows in batches
+    of 16: one shape; 4 epochs)."""
+    eager_model, eager = fit_small_net(False)
+    compiled_model, compiled = fit_small_net(False, compile_loss=True)
+    assert compiled == pytest.approx(eager, rel=1e-5)
+    for a, b in zip(eager_model.parameters(), compiled_model.parameters()):
+        assert torch.allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("option", ["compile_optimizer", "compile"])
+def test_a_step_that_cannot_compile_falls_back_to_the_eager_one(monkeypatch, caplog, option):
+    def broken_compile(fn, **options):
+        def fails(*args):
             raise RuntimeError("no C++ compiler found\nlong details")
         return fails
 
     monkeypatch.setattr(torch, "compile", broken_compile)
     eager_model, eager = fit_small_net(False)
     with caplog.at_level("WARNING", logger="sparseae"):
-        fallback_model, fallback = fit_small_net(True)
+        fallback_model, fallback = fit_small_net(option == "compile_optimizer", option == "compile")
     assert fallback == eager
     assert all(torch.equal(a, b) for a, b in zip(eager_model.parameters(), fallback_model.parameters()))
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 1 and "no C++ compiler found" in warnings[0] and "long details" not in warnings[0]
+    assert warnings[0].startswith(f"train.{option}: compiling failed")
 
 
 def test_compiling_the_optimizer_does_not_change_the_config_hash():
     from sparseae_cli.records import config_hash
     base = {"eta": 300.0, "threads": None, "train": {"lr": 1.0, "epochs": 5}}
-    compiled = {**base, "train": {**base["train"], "compile_optimizer": True}}
+    compiled = {**base, "train": {**base["train"], "compile_optimizer": True, "compile": True}}
     other_lr = {**base, "train": {**base["train"], "lr": 0.5}}
     assert config_hash(compiled) == config_hash(base)
     assert config_hash(other_lr) != config_hash(base)

@@ -62,29 +62,60 @@ def _not_the_profiler_note(record: logging.LogRecord) -> bool:
 logging.getLogger("torch._dynamo.variables.ctx_manager").addFilter(_not_the_profiler_note)
 
 
-def compiled_step(optimizer: torch.optim.Optimizer) -> Callable[[], None]:
-    """``optimizer.step`` compiled by torch.compile into one fused kernel. If compiling fails
-    (no C++ compiler, an unsupported backend), warn once and keep the eager step: nothing has
-    been applied yet when the first call fails."""
-    eager = optimizer.step
-    compiled = torch.compile(eager)
-    first = True
+def compiled(eager: Callable, option: str) -> Callable:
+    """``eager`` compiled by torch.compile. If compiling fails (no C++ compiler, an operation the
+    backend cannot take), warn once naming ``option`` and keep the eager function: a failed
+    compilation has computed nothing yet, so the call is simply made eagerly."""
+    # Static shapes: an epoch has two batch sizes (full and last), two specialised graphs, where
+    # dynamic ones would compile a slower generic graph at the second size.
+    fast = torch.compile(eager, dynamic=False)
+    failed = False
 
-    def step() -> None:
-        nonlocal compiled, first
-        if not first:
-            return compiled()
-        first = False
+    def call(*args):
+        nonlocal fast, failed
+        if failed:
+            return eager(*args)
         try:
-            return compiled()
-        except Exception as error:  # torch raises backend-specific types
+            return fast(*args)
+        except Exception as error:  # torch raises backend-specific types, at any recompilation
+            if not _is_compilation_error(error):
+                raise
             first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            log.warning("train.compile_optimizer: compiling the step failed (%s); using the eager step",
-                        first_line[:200])
-            compiled = eager
-            return eager()
+            log.warning("%s: compiling failed (%s); running eagerly", option, first_line[:200])
+            failed = True
+            return eager(*args)
 
-    return step
+    return call
+
+
+def _is_compilation_error(error: Exception) -> bool:
+    """Raised by torch.compile's tracing or code generation (or a missing compiler), not by the
+    model's own code (a RunFailed, a shape error in the data) which must stop the run."""
+    from torch._dynamo.exc import TorchDynamoException
+
+    return isinstance(error, TorchDynamoException) or "compiler" in str(error).lower()
+
+
+def compiled_step(optimizer: torch.optim.Optimizer) -> Callable[[], None]:
+    """``optimizer.step`` compiled into one fused kernel (``train.compile_optimizer``)."""
+    return compiled(optimizer.step, "train.compile_optimizer")
+
+
+def batch_loss(model: nn.Module, penalty, precision: str) -> Callable:
+    """(batch, ctx) -> the loss of one batch: forward (in ``precision``), the outputs in float32,
+    the model's loss plus the penalty. What ``train.compile`` compiles (backward follows through
+    the compiled graph, by AOTAutograd)."""
+    def compute(batch: dict, ctx: TrainingContext) -> torch.Tensor:
+        with mixed_precision(precision, batch["x"].device):
+            outputs = as_float32(model(batch, ctx))  # no copy for float32 outputs
+        loss, _ = model.loss(batch, outputs, ctx)
+        if penalty is not None:
+            extra = penalty(batch, outputs, ctx)
+            if extra is not None:
+                loss = loss + extra
+        return loss
+
+    return compute
 
 
 PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}
@@ -155,6 +186,9 @@ def _train_phase(model, batches, cfg, epochs, penalty, after_backward, after_ste
     optimizer = make_optimizer(model.parameters(), cfg)
     step = compiled_step(optimizer) if cfg.get("compile_optimizer", False) else optimizer.step
     precision = cfg.get("precision", "fp32")
+    loss_of = batch_loss(model, penalty, precision)
+    if cfg.get("compile", False):
+        loss_of = compiled(loss_of, "train.compile")
     corrupt = make_corruption(cfg, batches.columns["x"])
     history: list[float] = []
     saved = checkpoint.load() if checkpoint else None
@@ -184,13 +218,7 @@ def _train_phase(model, batches, cfg, epochs, penalty, after_backward, after_ste
         for batch, ctx in batches.epoch(epoch):
             if corrupt is not None:
                 batch = corrupt(batch, ctx)
-            with mixed_precision(precision, batch["x"].device):
-                outputs = as_float32(model(batch, ctx))  # no copy for float32 outputs
-            loss, _ = model.loss(batch, outputs, ctx)
-            if penalty is not None:
-                extra = penalty(batch, outputs, ctx)
-                if extra is not None:
-                    loss = loss + extra
+            loss = loss_of(batch, ctx)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if after_backward:
