@@ -13,7 +13,7 @@ import argparse
 import os
 
 import torch
-from bench_parts import forward_flops, matmul_gflops, train_one_epoch, training_images
+from bench_parts import epoch_rate, matmul_gflops, training_images
 
 ROWS = {
     "shallow part-based AE, KL": ["model=shallow_ae", "regularizer=kl", "p=0.05", "beta=0.001"],
@@ -43,10 +43,8 @@ def main() -> None:
             # each row compiles afresh, as a run does in its own process (the compiled function's
             # code is shared by every model here: without a reset dynamo's recompile limit is hit)
             torch._dynamo.reset()
-            model, cfg, seconds = train_one_epoch([*overrides, f"train.compile={compiled}"], X, warmup=20)
-            batch = int(cfg.train.batch_size)
-            flops = 3 * forward_flops(model, X[:batch]) * len(X) / batch
-            rates[compiled] = (seconds, flops / seconds / 1e9 / peak)
+            _, seconds, batch, share = epoch_rate([*overrides, f"train.compile={compiled}"], X, peak, warmup=20)
+            rates[compiled] = (seconds, share)
         (eager_s, eager_share), (fast_s, fast_share) = rates[False], rates[True]
         print(f"  {label:<30} {batch:>5} {eager_s:6.1f} s {eager_share:6.1%} {fast_s:6.1f} s {fast_share:6.1%} "
               f"{eager_s / fast_s:7.2f}x")

@@ -107,14 +107,20 @@ def train_one_epoch(overrides: list[str], X: torch.Tensor, init_from_data: bool 
     return model, cfg, time.perf_counter() - start
 
 
-def print_epoch(label: str, overrides: list[str], X: torch.Tensor, peak: float, warmup: int = 0):
-    """Time one epoch (``train_one_epoch``) and print it beside the Linear/Conv2d FLOP rate
-    (forward multiply-adds x 2, x 3 for the backward) as a share of the matmul rate ``peak``."""
+def epoch_rate(overrides: list[str], X: torch.Tensor, peak: float, warmup: int = 0):
+    """(trained model, seconds, batch size, Linear/Conv2d FLOP rate as a share of the matmul rate
+    ``peak``) of one epoch (``train_one_epoch``): forward multiply-adds x 2, x 3 for the backward."""
     model, cfg, seconds = train_one_epoch(overrides, X, warmup=warmup)
     batch = int(cfg.train.batch_size)
     flops = 3 * forward_flops(model, X[:batch]) * len(X) / batch
-    print(f"  {label:<32} batch {batch}: {seconds:6.1f} s an epoch, {flops / seconds / 1e9:6.1f} GFLOP/s = "
-          f"{flops / seconds / 1e9 / peak:5.1%} of the measured matmul rate")
+    return model, seconds, batch, flops / seconds / 1e9 / peak
+
+
+def print_epoch(label: str, overrides: list[str], X: torch.Tensor, peak: float, warmup: int = 0):
+    """Time one epoch and print it beside its share of the matmul rate (``epoch_rate``)."""
+    model, seconds, batch, share = epoch_rate(overrides, X, peak, warmup)
+    print(f"  {label:<32} batch {batch}: {seconds:6.1f} s an epoch, {share * peak:6.1f} GFLOP/s = "
+          f"{share:5.1%} of the measured matmul rate")
     return model
 
 

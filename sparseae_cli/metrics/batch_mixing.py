@@ -31,9 +31,9 @@ def neighbour_batch_entropy(points: np.ndarray, groups: np.ndarray, k: int, quer
     is_self = neighbours == queries[:, None]
     is_self[~is_self.any(1), -1] = True  # a duplicate may stand first: drop the last instead
     others = neighbours[~is_self].reshape(len(queries), k)
-    counts = np.stack([np.bincount(row, minlength=n_groups) for row in groups[others]]) / k
+    shares = (groups[others][..., None] == np.arange(n_groups)).mean(1)  # (queries, batches)
     with np.errstate(divide="ignore", invalid="ignore"):
-        entropy = -np.where(counts > 0, counts * np.log(counts), 0.0).sum(1)
+        entropy = -np.where(shares > 0, shares * np.log(shares), 0.0).sum(1)
     return float(entropy.mean() / np.log(n_groups))
 
 

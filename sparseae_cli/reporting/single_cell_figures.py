@@ -74,9 +74,10 @@ def embedding_figure(runs: list[RunArtifacts], out: Path) -> list[Path]:
     for row, run in zip(axes, runs):
         codes = run.codes()
         code = codes["code_test"]
-        points, what = planar(code, run.archetypes() is not None)
+        archetypal = run.archetypes() is not None
+        points, what = planar(code, archetypal)
         labels = _column(codes, "y_test", len(code), run)
-        if run.archetypes() is not None:
+        if archetypal:
             for j, corner in enumerate(polygon(code.shape[1])):
                 row[0].annotate(f"A{j + 1}", corner, fontsize=7, ha="center")
         _scatter(row[0], points, labels, run.class_names, f"{run.label()}: {what} by cell type")
