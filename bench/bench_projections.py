@@ -14,7 +14,7 @@ import torch
 from sparseae_cli.constraints import CONSTRAINTS
 from sparseae_cli.constraints.simplex import project_l1_ball
 
-SHAPES = [(96, 2944), (1024, 4096), (4096, 4096)]
+SHAPES = [(96, 2944), (2944, 96), (1024, 4096), (4096, 4096)]  # the Ohlson layer both ways, then large
 NAMES = ["l1", "l11", "l21", "l1inf"]
 
 

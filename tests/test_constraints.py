@@ -92,6 +92,27 @@ def test_column_thresholds_of_a_tall_block_are_each_columns_projection(mass):
     np.testing.assert_allclose(ours, expected, atol=1e-9)
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_column_thresholds_in_many_chunks_with_odd_columns(dtype):
+    """More rows than one cache-sized chunk holds; columns shaped unlike the pooled sample
+    (constant, one spike: their estimated start lies above every entry or far off), removed
+    columns (radius 0: tau is the largest entry) and columns inside their ball."""
+    rng = np.random.default_rng(9)
+    y = rng.normal(size=(3000, 120)) * rng.uniform(0.1, 4, size=120)
+    y[:, 0] = 0.7  # constant
+    y[:, 1] = 0.0
+    y[5, 1] = 9.0  # one spike
+    y[:10, 2] = np.linspace(1, 2, 10)  # mostly zeros
+    y[10:, 2] = 0.0
+    radii = rng.uniform(0.01, 0.9, size=120) * np.abs(y).sum(0)
+    radii[3] = 0.0
+    radii[4] = np.abs(y[:, 4]).sum() * 2
+    ours = project_columns_l1(torch.tensor(y, dtype=dtype), torch.tensor(radii, dtype=dtype)).double().numpy()
+    expected = np.stack([numpy_l1_projection(y[:, j], radii[j]) for j in range(120)], axis=1)
+    tol = 1e-9 if dtype == torch.float64 else 1e-4
+    np.testing.assert_allclose(ours, expected, atol=tol * np.abs(y).max())
+
+
 def test_l1_kkt_conditions_with_ties_and_negatives():
     y = np.array([3.0, -3.0, 3.0, 1.0, -0.5, 0.0, 2.0, -2.0])
     radius = 4.0

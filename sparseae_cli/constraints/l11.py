@@ -15,5 +15,6 @@ from .simplex import project_columns_l1, project_l1_ball
 @CONSTRAINTS.register("l11")
 def project_l11_bilevel(w: torch.Tensor, eta: float) -> torch.Tensor:
     w2 = w.reshape(w.shape[0], -1) if w.dim() != 2 else w
-    radii = project_l1_ball(w2.abs().sum(dim=0), eta)
-    return project_columns_l1(w2, radii).reshape(w.shape)
+    magnitudes = w2.abs()
+    radii = project_l1_ball(magnitudes.sum(dim=0), eta)
+    return project_columns_l1(w2, radii, magnitudes).reshape(w.shape)
