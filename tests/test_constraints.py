@@ -7,7 +7,7 @@ import torch
 from scipy.optimize import minimize
 
 from sparseae_cli.constraints import CONSTRAINTS
-from sparseae_cli.constraints.simplex import project_columns_l1, project_l1_ball
+from sparseae_cli.constraints.simplex import column_l1_thresholds, project_columns_l1, project_l1_ball
 
 
 def numpy_l1_projection(y: np.ndarray, radius: float) -> np.ndarray:
@@ -111,6 +111,9 @@ def test_column_thresholds_in_many_chunks_with_odd_columns(dtype):
     expected = np.stack([numpy_l1_projection(y[:, j], radii[j]) for j in range(120)], axis=1)
     tol = 1e-9 if dtype == torch.float64 else 1e-4
     np.testing.assert_allclose(ours, expected, atol=tol * np.abs(y).max())
+    # The thresholds themselves: a removed column's is its largest entry, an inside one's is 0.
+    tau = column_l1_thresholds(torch.tensor(np.abs(y), dtype=dtype), torch.tensor(radii, dtype=dtype)).double()
+    assert tau[3] == pytest.approx(np.abs(y[:, 3]).max(), rel=1e-6) and tau[4] == 0
 
 
 def test_l1_kkt_conditions_with_ties_and_negatives():

@@ -146,49 +146,45 @@ def column_l1_thresholds(magnitudes: torch.Tensor, radii: torch.Tensor) -> torch
     active = (norms > radii) & (radii > 0)
     if not bool(active.any()):
         return tau
-    block, columns = magnitudes, torch.arange(len(norms), device=norms.device)
+    block, columns, goals = magnitudes, torch.arange(len(norms), device=norms.device), radii
     t = torch.where(active, _column_estimates(magnitudes, norms, radii, active), torch.inf)
-    # A column settles when its count repeats the last step's; so does none left after a
-    # step from below (rounding overshot tau), or the count before the last (rounding near
-    # tau), from the second step on (the estimate may sit above tau).
+    found = tau.clone()  # the thresholds known so far, block-aligned
+    # A column is done when its count repeats the last step's (t is the fixed point of its
+    # active set), when the step cannot change t in its dtype (the same), when none is left
+    # after a step from below (rounding overshot tau), or when the count repeats the one before
+    # the last (rounding near tau; from the third step on, as the estimate may sit above tau).
     last, before = torch.full_like(t, -1), torch.full_like(t, -1)
     for step in range(_MAX_ITERS):
         excess, count = _column_excess(block, t)
-        restart = active & (count == 0) & (last < 0)  # the estimate was above every entry
-        if bool(restart.any()):
-            t = torch.where(restart, 0.0, t)
-            continue
-        settled = active & ((count == last) | (count == before) | (count == 0))
-        tau[columns[settled]] = t[settled]
-        active &= ~settled
+        if step == 0:  # an estimate above every entry of its column: restart from t = 0
+            restart = active & (count == 0)
+            if bool(restart.any()):
+                t = torch.where(restart, 0.0, t)
+                excess, count = _column_excess(block, t)
+        stepped = t + (excess - goals) / count  # Newton's step, column by column
+        done = active & ((count == last) | (count == before) | (count == 0) | (stepped == t))
+        found = torch.where(done, t, found)
+        active &= ~done
         if not bool(active.any()):
             break
-        stepped = torch.where(active, t + (excess - radii[columns]) / count, torch.inf)  # Newton
-        # A step too small to change t in its dtype keeps the active set it came from.
-        unchanged = active & (stepped == t)
-        if bool(unchanged.any()):
-            tau[columns[unchanged]] = t[unchanged]
-            active &= ~unchanged
-            if not bool(active.any()):
-                break
-        t = torch.where(active, stepped, torch.inf)
-        before = last if step >= 1 else before
-        last = count
-        if 2 * int(active.sum()) < len(columns):
+        t = torch.where(active, stepped, torch.inf)  # done columns are skipped: none above inf
+        before, last = (last if step >= 2 else before), count  # before: from the first step on
+        if 2 * int(active.sum()) < len(columns):  # drop the done columns from the block
+            tau[columns] = found
             keep = active.nonzero().squeeze(1)
-            block, columns, t, active = block[:, keep], columns[keep], t[keep], active[keep]
-            last, before = last[keep], before[keep]
+            block, columns, goals, t, found = block[:, keep], columns[keep], goals[keep], t[keep], found[keep]
+            active, last, before = active[keep], last[keep], before[keep]
+    tau[columns] = found
     return tau.clamp_min(0)
 
 
 def _column_excess(block: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Per column: sum_i max(m_ij - t_j, 0) and #{i : m_ij > t_j}, by row chunks."""
-    excess = torch.zeros_like(t)
-    count = torch.zeros_like(t)
+    excess = count = None
     for rows in _chunks(block):
         kept = (rows - t).clamp_min_(0)
-        excess += kept.sum(dim=0)
-        count += kept.sign_().sum(dim=0)
+        piece = kept.sum(dim=0), kept.sign_().sum(dim=0)
+        excess, count = piece if excess is None else (excess + piece[0], count + piece[1])
     return excess, count
 
 
