@@ -9,11 +9,8 @@ own batch sizes and optimisers (``conf/model/*.yaml``).
 
 from __future__ import annotations
 
-import argparse
-import os
-
 import torch
-from bench_parts import epoch_rate, matmul_gflops, training_images
+from bench_parts import epoch_rate, images_and_matmul_rate
 
 ROWS = {
     "shallow part-based AE, KL": ["model=shallow_ae", "regularizer=kl", "p=0.05", "beta=0.001"],
@@ -29,12 +26,7 @@ ROWS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--data-dir", default=os.environ.get("SPARSEAE_DATA_DIR", "../shared/data"))
-    opts = parser.parse_args()
-    _, X = training_images("mnist", opts.data_dir)
-    peak = matmul_gflops()
-    print(f"matmul (2048^3) on {torch.get_num_threads()} threads: float32 {peak:.1f} GFLOP/s")
+    _, X, peak = images_and_matmul_rate("mnist")
     print(f"MNIST, {len(X)} training images, one epoch after 20 untimed steps; share of the matmul rate:")
     print(f"  {'model':<30} {'batch':>5} {'eager':>16} {'compiled':>16} {'speed-up':>8}")
     for label, overrides in ROWS.items():

@@ -10,11 +10,7 @@ Conv2d layers' forward multiply-adds x 2, times 3 for forward + backward.
 
 from __future__ import annotations
 
-import argparse
-import os
-
-import torch
-from bench_parts import matmul_gflops, print_epoch, training_images
+from bench_parts import images_and_matmul_rate, print_epoch
 
 ROWS = {  # label -> overrides (the rows of conf/lecture_model)
     "mlp_ae 784-32-784": ["model=mlp_ae"],
@@ -25,12 +21,7 @@ ROWS = {  # label -> overrides (the rows of conf/lecture_model)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--data-dir", default=os.environ.get("SPARSEAE_DATA_DIR", "../shared/data"))
-    opts = parser.parse_args()
-    _, X = training_images("mnist", opts.data_dir)
-    peak = matmul_gflops()
-    print(f"matmul (2048^3) on {torch.get_num_threads()} threads: float32 {peak:.1f} GFLOP/s")
+    _, X, peak = images_and_matmul_rate("mnist")
     print(f"MNIST, {len(X)} training images, one epoch, Adadelta (Keras defaults):")
     for label, overrides in ROWS.items():
         print_epoch(label, overrides, X, peak)

@@ -132,12 +132,20 @@ def training_images(name: str, data_dir: str):
     return data, torch.from_numpy(data.X[train_mask])
 
 
-def main() -> None:
+def images_and_matmul_rate(name: str, announce: bool = True):
+    """A bench's common start: ``--data-dir``, the image set ``name`` with its training images,
+    and the machine's float32 matmul rate (GFLOP/s), printed unless ``announce`` is off."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", default=os.environ.get("SPARSEAE_DATA_DIR", "../shared/data"))
-    opts = parser.parse_args()
-    data, X = training_images("fashion_mnist", opts.data_dir)
+    data, X = training_images(name, parser.parse_args().data_dir)
     peak = matmul_gflops()
+    if announce:
+        print(f"matmul (2048^3) on {torch.get_num_threads()} threads: float32 {peak:.1f} GFLOP/s")
+    return data, X, peak
+
+
+def main() -> None:
+    data, X, peak = images_and_matmul_rate("fashion_mnist", announce=False)
     peak_bf16 = matmul_gflops(dtype=torch.bfloat16)
     print(f"matmul (2048^3) on {torch.get_num_threads()} threads: float32 {peak:.1f} GFLOP/s, "
           f"bfloat16 {peak_bf16:.1f} GFLOP/s")

@@ -10,12 +10,10 @@ importance-weighted log p(x) on the 10,000 test images (K = 100 draws each, eval
 
 from __future__ import annotations
 
-import argparse
-import os
 import time
 
 import torch
-from bench_parts import matmul_gflops, print_epoch, training_images
+from bench_parts import images_and_matmul_rate, print_epoch
 
 ROWS = {f"vae 784-400-20, {prior} prior": ["model=vae", f"model.prior={prior}"]
         for prior in ("gaussian", "laplace", "cauchy")}
@@ -23,12 +21,7 @@ K = 100
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--data-dir", default=os.environ.get("SPARSEAE_DATA_DIR", "../shared/data"))
-    opts = parser.parse_args()
-    data, X = training_images("mnist", opts.data_dir)
-    peak = matmul_gflops()
-    print(f"matmul (2048^3) on {torch.get_num_threads()} threads: float32 {peak:.1f} GFLOP/s")
+    data, X, peak = images_and_matmul_rate("mnist")
     print(f"MNIST, {len(X)} training images, one epoch, Adam 1e-3, batch 128:")
     for label, overrides in ROWS.items():
         model = print_epoch(label, overrides, X, peak, warmup=20)
