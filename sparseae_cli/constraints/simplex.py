@@ -99,16 +99,14 @@ def _newton(magnitudes: torch.Tensor, radius: float, t: float) -> float:
     return t
 
 
-def l1_threshold(magnitudes: torch.Tensor, radius: float) -> torch.Tensor:
-    """Soft threshold tau >= 0 with sum(max(|y| - tau, 0)) == radius (0-dim tensor).
+def l1_threshold(magnitudes: torch.Tensor, radius: float) -> float:
+    """Soft threshold tau >= 0 with sum(max(|y| - tau, 0)) == radius.
 
     ``magnitudes`` is a flat tensor of |y|, assumed outside the ball.
     """
     if magnitudes.numel() <= _SORT_BELOW:
-        tau = _sorted_threshold(magnitudes, radius)
-    else:
-        tau = _newton(magnitudes, radius, _sample_estimate(magnitudes, radius))
-    return torch.tensor(max(tau, 0.0), dtype=magnitudes.dtype, device=magnitudes.device)
+        return max(_sorted_threshold(magnitudes, radius), 0.0)
+    return max(_newton(magnitudes, radius, _sample_estimate(magnitudes, radius)), 0.0)
 
 
 def project_l1_ball(y: torch.Tensor, radius: float) -> torch.Tensor:
@@ -121,7 +119,7 @@ def project_l1_ball(y: torch.Tensor, radius: float) -> torch.Tensor:
         return y.clone()
     if radius == 0:
         return torch.zeros_like(y)
-    tau = float(l1_threshold(flat, radius))
+    tau = l1_threshold(flat, radius)
     # sign(y) max(|y| - tau, 0) over the magnitudes, piece by piece while each is in cache
     for piece, values in zip(_chunks(flat), _chunks(y.reshape(-1))):
         torch.ops.aten.softshrink.out(values, tau, out=piece)
