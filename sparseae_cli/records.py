@@ -19,7 +19,7 @@ CONFIG_FILE = "config_resolved.yaml"  # the run's config, every interpolation re
 # Keys (dotted for nested ones) that change where or how fast a run goes, not what it computes.
 HASH_EXCLUDED = ("data_dir", "device", "threads", "progress", "resume", "train.compile_optimizer",
                  "model.train.compile_optimizer", "train.compile", "model.train.compile", "logger",
-                 "train.share_phase1")
+                 "train.share_phase1", "train.share_phase2")
 # Options added after runs were recorded hash as if absent at their default value, so those
 # runs keep their hash (a finished run is not retrained, a checkpoint still resumes).
 HASH_NEUTRAL = {"train.precision": "fp32", "regularizer.on": "code", "train.corruption": "none",

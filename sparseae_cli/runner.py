@@ -168,9 +168,11 @@ def threads_to_train(model, spec: DataSpec, batch_size: int, members: int = 1) -
     threads = torch.get_num_threads()
     if not isinstance(model, GradientModel) or threads == 1:
         return threads
+    parameters = members * sum(p.numel() for p in model.parameters())
+    if not runtime.is_small_step(0, parameters):  # counting FLOPs first imports torch._dynamo: 2 s
+        return threads
     flops = members * runtime.forward_flops(model.eval(), {"x": torch.zeros(batch_size, spec.n_features)},
                                             EVALUATION)
-    parameters = members * sum(p.numel() for p in model.parameters())
     if not runtime.is_small_step(flops, parameters):
         return threads
     log.info("training on 1 thread: a small model (%.1f MFLOP a batch, %d weights), which more threads "
@@ -384,12 +386,15 @@ def folder_state(cfg, out_dir: Path) -> tuple[dict | None, str | None]:
 
 
 def shared_phases(cfg, resolved: dict, fingerprint, shared_dir: Path | None) -> SharedPhases | None:
-    """The phases of this run's schedule that the jobs of its sweep share (``train.share_phase1``),
-    filed in ``shared_dir`` under the hash of what they depend on and the data's fingerprint."""
+    """The phases of this run's schedule that the jobs of its sweep share (``train.share_phase1``,
+    ``train.share_phase2``), filed in ``shared_dir`` under the hash of what they depend on and the
+    data's fingerprint."""
     schedule = cfg.train.schedule
-    if shared_dir is None or not cfg.train.get("share_phase1", True) or schedule not in SHARED_PHASES:
+    if shared_dir is None or schedule not in SHARED_PHASES:
         return None
     phases, inputs = SHARED_PHASES.get(schedule)(resolved)
+    if not phases:
+        return None
     # config_hash: the inputs' identity as a run's, less what changes no computation
     return SharedPhases(shared_dir, records.digest({"inputs": records.config_hash(inputs), "data": fingerprint}),
                         phases)

@@ -11,12 +11,15 @@ The same files let the jobs of a sweep share a phase (``SharedPhases``): double 
 does not depend on the radius or the constraint, so every job of a sweep over them that agrees on
 everything else trains the same phase 1. Its state is filed under the hash of exactly what it
 depends on; the first job to claim that folder trains it, the others wait for its final state and
-resume from it, which ends where training it themselves would (the resume is exact).
+resume from it, which ends where training it themselves would (the resume is exact). A phase that
+starts from a computed state (double descent's phase 2, after the projection) is keyed by that
+state's exact bytes as well (``keyed_by``), so jobs whose masks and start weights agree share it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import time
@@ -58,6 +61,14 @@ class Checkpoint:
     own: bool = True  # the run's own phases save (train.checkpoint_every > 0)
     shared: SharedPhases | None = None
 
+    def keyed_by(self, start: str) -> Checkpoint:
+        """This checkpoint with its shared phases keyed by ``start`` too (``state_digest`` of the
+        state they start from, with what else they read that the shared key leaves out)."""
+        if self.shared is None:
+            return self
+        key = hashlib.blake2b(f"{self.shared.key}:{start}".encode(), digest_size=8).hexdigest()
+        return replace(self, shared=replace(self.shared, key=key, reused=self.shared.reused))
+
     def member(self, name: str) -> Checkpoint:
         """The checkpoint of one model (or stacked ensemble) of a run: a file stem in its folder."""
         return replace(self, path=self.path / name)
@@ -73,7 +84,7 @@ class Checkpoint:
 
     @property
     def is_shared(self) -> bool:
-        return self.shared is not None and self.path.parent.name == self.shared.key
+        return self.shared is not None and self.path.parent == self.shared.folder / self.shared.key
 
     @contextlib.contextmanager
     def exclusive(self):
@@ -117,7 +128,21 @@ class Checkpoint:
         return state
 
     def save(self, state: dict) -> None:
+        """Write ``state`` atomically. A finished phase is only ever resumed to be reused, so its
+        optimiser state (twice the model's size, under Adam) is not kept."""
+        if state.get("finished"):
+            state = {**state, "optimizer": None}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_name(self.path.name + ".partial")
         torch.save({**state, "config_hash": self.config_hash}, partial)
         os.replace(partial, self.path)  # atomic: a kill mid-write leaves the last good checkpoint
+
+
+def state_digest(tensors: dict[str, torch.Tensor]) -> str:
+    """A short hash of named tensors: names, dtypes, shapes and exact bytes (16 hex digits)."""
+    h = hashlib.blake2b(digest_size=8)
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous().reshape(-1)
+        h.update(f"{name}:{t.dtype}:{tuple(tensors[name].shape)};".encode())
+        h.update(t.view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()

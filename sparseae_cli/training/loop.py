@@ -194,7 +194,8 @@ def _train_phase(model, batches, cfg, epochs, penalty, after_backward, after_ste
     saved = checkpoint.load() if checkpoint else None
     if saved:
         model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
+        if saved["optimizer"] is not None:  # None in a finished phase's file (Checkpoint.save)
+            optimizer.load_state_dict(saved["optimizer"])
         batches.set_random_state(saved["batches"])
         history = list(saved["history"])
         for epoch, loss in enumerate(history, start=1):  # the tracker's run shows the whole curve

@@ -1,5 +1,7 @@
-"""Double descent's phase 1, trained once per group of sweep jobs that agree on it and shared:
-bit-identical to unshared runs, keyed by exactly what phase 1 reads, safe side by side."""
+"""Double descent's phases, trained once per group of sweep jobs that agree on them and shared:
+bit-identical to unshared runs, keyed by exactly what each phase reads, safe side by side.
+Phase 1 is shared across radii and constraints; phase 2 across the jobs whose masks and start
+weights agree too (here eta=2000, which binds neither l1 nor l1,1)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
+from sparseae_cli.models import MODELS, DataSpec
 from sparseae_cli.runner import shared_phases
+from sparseae_cli.training.schedules.double_descent import phase2_start
 
 from .conftest import composed, run_cli
 
@@ -24,8 +28,8 @@ def _records(sweep) -> list[dict]:
     return [json.loads((sweep / str(j) / "metrics.json").read_text()) for j in range(4)]
 
 
-def _weights(sweep, job: int) -> dict:
-    return torch.load(sweep / str(job) / "weights_seed0_fold0.pt", weights_only=True)
+def _weights(sweep, job: int, kind: str = "weights") -> dict:
+    return torch.load(sweep / str(job) / f"{kind}_seed0_fold0.pt", weights_only=True)
 
 
 def _sweep(tmp_path, name: str, *extra: str):
@@ -50,16 +54,33 @@ def _assert_same_runs(shared, alone) -> None:
 
 @pytest.fixture(scope="module")
 def alone(tmp_path_factory):
-    """The reference: the same sweep with every job training its own phase 1 (run once)."""
-    return _sweep(tmp_path_factory.mktemp("reference"), "alone", "train.share_phase1=false")
+    """The reference: the same sweep with every job training both its phases (run once)."""
+    return _sweep(tmp_path_factory.mktemp("reference"), "alone", "train.share_phase1=false",
+                  "train.share_phase2=false")
 
 
-def test_a_sweep_trains_phase_1_once_and_matches_unshared_runs_bit_for_bit(tmp_path, alone):
+def _reused(sweep) -> list[list[str]]:
+    return [r["shared_phases"]["reused"] for r in _records(sweep)]
+
+
+def test_a_sweep_trains_each_phase_once_and_matches_unshared_runs_bit_for_bit(tmp_path, alone):
     shared = _sweep(tmp_path, "shared")
     _assert_same_runs(shared, alone)
-    reused = [r["shared_phases"]["reused"] for r in _records(shared)]
-    assert sorted(map(len, reused)) == [0, 1, 1, 1]  # one job trained it, three took it
+    # jobs: (l1, 20), (l1, 2000), (l11, 20), (l11, 2000); phase 1 trained by one job, taken by three
+    assert sum("ensemble_phase1.pt" in r for r in _reused(shared)) == 3
+    # phase 2: the two jobs whose radius binds nothing start from the same masks and weights
+    # (all ones), so the second of them, job 3, takes job 1's phase 2
+    for job in (1, 3):
+        assert all(mask.all() for mask in _weights(alone, job, "masks").values())
+    assert [job for job, r in enumerate(_reused(shared)) if "ensemble_phase2.pt" in r] == [3]
     assert all("shared_phases" not in r for r in _records(alone))
+
+
+def test_phase_1_alone_is_shared_with_share_phase2_off(tmp_path, alone):
+    shared = _sweep(tmp_path, "phase1_only", "train.share_phase2=false")
+    _assert_same_runs(shared, alone)
+    assert sorted(map(len, _reused(shared))) == [0, 1, 1, 1]
+    assert not any("ensemble_phase2.pt" in r for r in _reused(shared))
 
 
 def test_jobs_side_by_side_share_it_and_a_dead_holders_claim_is_taken_over(tmp_path, alone):
@@ -103,3 +124,25 @@ def test_keys_phase_1_does_not_read_keep_the_shared_phase(override):
 
 def test_changed_data_misses_the_shared_phase():
     assert _key(fingerprint="other data") != _key()
+
+
+def _phase2_key(train_overrides=(), mask_zeros=0, nudge=0.0) -> str:
+    cfg = composed("experiment=quick", *train_overrides)
+    torch.manual_seed(0)
+    model = MODELS.get(cfg.model.name)(cfg.model, DataSpec(8, 3, None))
+    weight = model.get_parameter("encoder.0.weight")
+    mask = torch.ones_like(weight, dtype=torch.bool)
+    mask.view(-1)[:mask_zeros] = False
+    with torch.no_grad():
+        weight.view(-1)[-1] += nudge
+    return phase2_start(model, {"encoder.0.weight": mask}, cfg.train)
+
+
+@pytest.mark.parametrize("change", [{"mask_zeros": 1}, {"nudge": 1e-6}, {"train_overrides": ["train.lr=0.02"]},
+                                    {"train_overrides": ["train.epochs_phase2=3"]}])
+def test_phase_2_is_keyed_by_its_masks_start_weights_and_training_keys(change):
+    assert _phase2_key(**change) != _phase2_key()
+
+
+def test_phase_2_key_ignores_keys_that_change_no_computation():
+    assert _phase2_key(["train.share_phase1=false", "train.compile_optimizer=true"]) == _phase2_key()
