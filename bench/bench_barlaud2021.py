@@ -68,8 +68,9 @@ def main() -> None:
     print(f"Table 1, whole sweep (10 configurations, joblib 2 jobs), command wall time: {wall:.1f} s "
           f"({REFERENCE_TABLE1_S / wall:.1f}x faster than the reference's ~{REFERENCE_TABLE1_S / 60:.0f} min; "
           f"target 20x: <= {REFERENCE_TABLE1_S / 20:.0f} s)")
-    for name, seconds, what in (("table1_phase1", phase1, "phase 1 shared, phase 2 not (train.share_phase2=false)"),
-                                ("table1_alone", alone, "nothing shared (both false)")):
+    others = (("table1_phase1", phase1, "phase 1 shared, phase 2 not (train.share_phase2=false)"),
+              ("table1_alone", alone, "nothing shared (both false)"))
+    for name, seconds, what in others:
         same = all(silhouettes(tmp / "table1" / str(j)) == silhouettes(tmp / name / str(j)) for j in range(10))
         print(f"  {what}: {seconds:.1f} s ({seconds / wall:.2f}x the default sweep); "
               f"silhouettes {'identical' if same else 'DIFFER'}")
