@@ -73,6 +73,10 @@ def test_a_sweep_trains_each_phase_once_and_matches_unshared_runs_bit_for_bit(tm
     for job in (1, 3):
         assert all(mask.all() for mask in _weights(alone, job, "masks").values())
     assert [job for job, r in enumerate(_reused(shared)) if "ensemble_phase2.pt" in r] == [3]
+    files = sorted(p.name for p in (shared / ".shared").glob("*/*.pt"))
+    assert files == ["ensemble_phase1.pt"] + ["ensemble_phase2.pt"] * 3  # one phase 1, three phase 2
+    for file in (shared / ".shared").glob("*/*.pt"):  # finished phases are only ever reused
+        assert torch.load(file, weights_only=True)["optimizer"] is None
     assert all("shared_phases" not in r for r in _records(alone))
 
 

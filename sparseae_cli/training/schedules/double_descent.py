@@ -35,10 +35,12 @@ PHASE1_IGNORES_IN_TRAIN = {"epochs_phase2", "rewind", "checkpoint_every"}
 
 
 @SHARED_PHASES.register("double_descent")
-def phase1_inputs(config: dict) -> tuple[frozenset, dict]:
-    """Phase 1 (training before any projection) is the same for every radius and constraint:
-    the config less PHASE1_IGNORES is all it depends on (with the data's fingerprint). Phase 2
-    reads those too, then its own keys and the state phase 1 left (``phase2_start``)."""
+def shared_phases(config: dict) -> tuple[frozenset, dict]:
+    """The phases a sweep shares (by ``train.share_phase1`` and ``train.share_phase2``) and the
+    config they depend on. Phase 1 (training before any projection) is the same for every radius
+    and constraint: the config less PHASE1_IGNORES is all it depends on (with the data's
+    fingerprint). Phase 2 reads those too, then its own keys and the state phase 1 left
+    (``phase2_start``, which keys it further)."""
     inputs = {k: v for k, v in config.items() if k not in PHASE1_IGNORES}
     inputs["train"] = {k: v for k, v in config.get("train", {}).items() if k not in PHASE1_IGNORES_IN_TRAIN}
     train = config.get("train", {})
@@ -68,10 +70,10 @@ def double_descent(model, batches, train_cfg, constraint, *, penalty=None, progr
     masks = Masks(model, result.masks)
     masks.apply_to_weights()
     phase2 = train_cfg.get("epochs_phase2")
-    # Zero gradients keep zero weights at exactly zero under Adam and SGD (their moment
-    # buffers stay zero too); the weights are masked again at the end all the same.
     if checkpoint is not None:
         checkpoint = checkpoint.keyed_by(phase2_start(model, result.masks, train_cfg))
+    # Zero gradients keep zero weights at exactly zero under Adam and SGD (their moment
+    # buffers stay zero too); the weights are masked again at the end all the same.
     result.history["phase2"] = train_epochs(
         model, batches, train_cfg, train_cfg.epochs if phase2 is None else phase2, penalty,
         after_backward=masks.apply_to_grads, desc="phase 2", progress=progress, checkpoint=checkpoint,
