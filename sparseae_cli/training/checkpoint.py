@@ -28,7 +28,7 @@ from pathlib import Path
 
 import torch
 
-from .. import claims
+from .. import claims, records
 from ..errors import UsageError
 
 log = logging.getLogger("sparseae")
@@ -66,8 +66,7 @@ class Checkpoint:
         state they start from, with what else they read that the shared key leaves out)."""
         if self.shared is None:
             return self
-        key = hashlib.blake2b(f"{self.shared.key}:{start}".encode(), digest_size=8).hexdigest()
-        return replace(self, shared=replace(self.shared, key=key, reused=self.shared.reused))
+        return replace(self, shared=replace(self.shared, key=records.digest([self.shared.key, start])))
 
     def member(self, name: str) -> Checkpoint:
         """The checkpoint of one model (or stacked ensemble) of a run: a file stem in its folder."""

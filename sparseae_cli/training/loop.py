@@ -72,7 +72,7 @@ def compiled(eager: Callable, option: str) -> Callable:
     failed = False
 
     def call(*args):
-        nonlocal fast, failed
+        nonlocal failed
         if failed:
             return eager(*args)
         try:
