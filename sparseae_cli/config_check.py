@@ -20,6 +20,7 @@ from hydra.types import RunMode
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from . import launcher
 from .config_tree import config_groups
 from .errors import UsageError
 from .validation import validate_config
@@ -181,6 +182,7 @@ def check_overrides(overrides: list[str], conf_dir: Path, config_name: str = "co
                     validate_config(compose(config_name, overrides=variant))
                 _check_sweeps_of_sweeps(overrides, groups, config_name, grid)
                 _check_output_dir(base, multirun)
+                launcher.check_settings(base.launcher)
             except (HydraException, OmegaConfBaseException) as exc:
                 raise UsageError(_one_line(exc)) from None
     finally:

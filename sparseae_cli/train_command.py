@@ -8,12 +8,11 @@ import traceback
 from pathlib import Path
 
 import hydra
-import torch
 from hydra._internal.utils import get_args_parser
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from . import callbacks, claims, loggers, records
+from . import callbacks, claims, launcher, loggers, records
 from .errors import INTERRUPTED, RunFailed, SparseaeError, UsageError
 from .summary import one_line_summary
 
@@ -26,6 +25,8 @@ def _progress(setting) -> bool:
 
 def _share_cores(hydra_cfg) -> None:
     """Parallel local jobs split the cores instead of each taking all of them."""
+    import torch  # here: the command's own process starts a launcher's server before importing it
+
     n_jobs = hydra_cfg.launcher.get("n_jobs") if "launcher" in hydra_cfg else None
     if hydra_cfg.mode == RunMode.MULTIRUN and n_jobs:
         cores = os.cpu_count() or 1
@@ -145,6 +146,8 @@ def train(args: list[str], conf_dir: Path, debug: bool) -> int:
         raise UsageError("train: --experimental-rerun unpickles its file, which can run any code; "
                          "rerun the command with its overrides (.hydra/overrides.yaml) instead")
     if not (parsed.help or parsed.hydra_help or parsed.shell_completion):
+        if launcher.names_this_launcher(parsed.overrides) and not parsed.cfg:
+            launcher.warm_up()  # its workers' imports overlap the checks below
         from .config_check import check_overrides
 
         check_overrides(parsed.overrides, conf_dir, parsed.config_name or "config", multirun=parsed.multirun)
@@ -153,6 +156,7 @@ def train(args: list[str], conf_dir: Path, debug: bool) -> int:
         # Print the values the run will use, not ${oc.select:...} formulas (--resolve, always).
         args = ["--resolve", *args]
     callbacks.failed_jobs.clear()
+    launcher.register()
     main = hydra.main(version_base="1.3", config_path=str(conf_dir), config_name="config")(
         _make_task(debug)
     )

@@ -196,6 +196,8 @@ BAD_COMMANDS = [
         (["experiment=parts_fashion_table1", "parts_setting=sparse_nmf,unconstrained"],
          ["parts_setting=sparse_nmf sets the sweep itself", "run each parts_setting on its own"]),
         (["hydra.sweeper.params.eta=1,2"], ["quote the value", "hydra.sweeper.params.eta='1,2'"]),
+        (["-m", "eta=1,2", "hydra/launcher=processes", "hydra.launcher.n_jobs=0"],
+         ["hydra.launcher.n_jobs=0", "-1 for one per core"]),
         (["dataset=h5ad", "model=saucie"], ["dataset=h5ad needs dataset.path=/path/to/cells.h5ad"]),
 ]
 

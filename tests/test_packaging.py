@@ -11,7 +11,7 @@ def test_every_subpackage_is_listed_in_pyproject():
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     on_disk = {
         ".".join(init.parent.relative_to(ROOT).parts)
-        for init in (ROOT / "sparseae_cli").rglob("__init__.py")
+        for top in ("sparseae_cli", "hydra_plugins") for init in (ROOT / top).rglob("__init__.py")
     }
     assert on_disk - listed == set(), f"add these to [tool.setuptools] packages: {sorted(on_disk - listed)}"
 

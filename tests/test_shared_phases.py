@@ -87,7 +87,8 @@ def test_phase_1_alone_is_shared_with_share_phase2_off(tmp_path, alone):
     assert not any("ensemble_phase2.pt" in r for r in _reused(shared))
 
 
-def test_jobs_side_by_side_share_it_and_a_dead_holders_claim_is_taken_over(tmp_path, alone):
+@pytest.mark.parametrize("launcher", ["joblib", "processes"])
+def test_jobs_side_by_side_share_it_and_a_dead_holders_claim_is_taken_over(tmp_path, alone, launcher):
     # A job killed (kill -9) while training phase 1 leaves its claim and a partial file behind.
     record = json.loads((alone / "0" / "metrics.json").read_text())
     config = {**record["config"], "train": {**record["config"]["train"], "share_phase1": True}}
@@ -98,7 +99,7 @@ def test_jobs_side_by_side_share_it_and_a_dead_holders_claim_is_taken_over(tmp_p
     dead.wait()
     (folder / ".claim").write_text(f"{socket.gethostname()}:{dead.pid}\n")
     (folder / "ensemble_phase1.pt.partial").write_bytes(b"truncated")
-    parallel = _sweep(tmp_path, "parallel", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
+    parallel = _sweep(tmp_path, "parallel", f"hydra/launcher={launcher}", "hydra.launcher.n_jobs=2")
     _assert_same_runs(parallel, alone)
     assert sum(not r["shared_phases"]["reused"] for r in _records(parallel)) == 1
     assert (folder / "ensemble_phase1.pt").exists() and not (folder / ".claim").exists()  # that very folder
