@@ -32,7 +32,7 @@ test: $(STAMP)
 	SPARSEAE_DATA_DIR=$(DATA_DIR) $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check sparseae_cli tests bench
+	$(BIN)/ruff check sparseae_cli hydra_plugins tests bench
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_projections.py

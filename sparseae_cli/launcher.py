@@ -65,6 +65,7 @@ def register() -> None:
     """Make the launcher known to Hydra. Hydra finds plugins by listing its hydra_plugins
     namespace, which an editable install (pip install -e) does not let it list."""
     from hydra.core.plugins import Plugins
+
     from hydra_plugins.sparseae_launcher import ProcessesLauncher as Registered
 
     Plugins.instance().register(Registered)
