@@ -53,12 +53,12 @@ bench-mnist: $(STAMP)
 EXP := outputs/experiments
 SPARSEAE := $(BIN)/sparseae
 reproduce-barlaud2021: $(STAMP)
-	$(SPARSEAE) train experiment=barlaud2021_ohlson data_dir="$(DATA_DIR)" hydra/launcher=joblib hydra.launcher.n_jobs=2
+	$(SPARSEAE) train experiment=barlaud2021_ohlson data_dir="$(DATA_DIR)" hydra/launcher=processes hydra.launcher.n_jobs=2
 	$(SPARSEAE) report --table barlaud2021_table1 $(EXP)/barlaud2021_ohlson
 	$(SPARSEAE) figures $(EXP)/barlaud2021_ohlson --select constraint=l11,eta=10000 --select constraint=l11,eta=1000 \
 		--out $(EXP)/barlaud2021_ohlson/report/figures
 	@if [ -f "$(DATA_DIR)/LUNG.csv" ] || [ -f "$(DATA_DIR)/lung/LUNG.csv" ]; then \
-		$(SPARSEAE) train experiment=barlaud2021_lung data_dir="$(DATA_DIR)" hydra/launcher=joblib hydra.launcher.n_jobs=2 && \
+		$(SPARSEAE) train experiment=barlaud2021_lung data_dir="$(DATA_DIR)" hydra/launcher=processes hydra.launcher.n_jobs=2 && \
 		$(SPARSEAE) report --table barlaud2021_table2 $(EXP)/barlaud2021_lung && \
 		$(SPARSEAE) figures $(EXP)/barlaud2021_lung --select constraint=l1,eta=10000 --select constraint=l1,eta=300 \
 			--out $(EXP)/barlaud2021_lung/report/figures; \
@@ -80,7 +80,7 @@ reproduce-barlaud2021-variants: $(STAMP)
 # make reproduce-parts-fashion PARTS_ARGS=train.precision=bf16
 PARTS_EPOCHS ?= 500
 PARTS_ARGS ?=
-PARTS_RUN := data_dir="$(DATA_DIR)" hydra/launcher=joblib hydra.launcher.n_jobs=2 threads=1 \
+PARTS_RUN := data_dir="$(DATA_DIR)" hydra/launcher=processes hydra.launcher.n_jobs=2 threads=1 \
 	$(if $(PARTS_EPOCHS),train.epochs=$(PARTS_EPOCHS)) $(PARTS_ARGS)
 PARTS_T1_ROWS := p=0.2,beta=0.001 p=0.1,beta=0.01 p=0.05,beta=0.001 p=0.01,beta=0.005
 PARTS_T2_ROWS := p=0.05,beta=0.001 p=0.05,beta=0.005 p=0.01,beta=0.001 p=0.01,beta=0.01
