@@ -174,3 +174,24 @@ def test_latent_patterns_probe_each_latent_alone_and_score_gabors_above_their_sh
     one_pixel = METRICS.get("latent_patterns")(inputs(code_train=codes[:, :1], decode=lambda c: c @ pixel,
                                                       image_shape=(1, 8, 8)))
     assert one_pixel["pattern_localisation"] == pytest.approx(1.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("classes, present, ties", [(9, 9, False), (9, 9, True), (5, 3, False), (2, 2, True)])
+def test_roc_auc_matches_scikit_learn(classes, present, ties):
+    """The rank form of the one-vs-rest AUC against roc_auc_score's curves: ties (probabilities
+    rounded), test folds missing classes (renormalised) and the binary case."""
+    rng = np.random.default_rng(classes * 10 + present)
+    y = rng.choice(present, 96) if present < classes else rng.permutation(np.arange(96) % classes)
+    proba = rng.dirichlet(np.ones(classes), 96)
+    proba = np.round(proba, 1) + 1e-3 if ties else proba
+    proba /= proba.sum(1, keepdims=True)
+    result = METRICS.get("classification")(inputs(y_test=y, proba_test=proba))["roc_auc"]
+    if classes == 2:
+        expected = roc_auc_score(y, proba[:, 1])
+    elif present < classes:
+        kept = np.unique(y)
+        sub = proba[:, kept] / proba[:, kept].sum(1, keepdims=True)
+        expected = roc_auc_score(np.searchsorted(kept, y), sub, multi_class="ovr")
+    else:
+        expected = roc_auc_score(y, proba, multi_class="ovr", average="macro")
+    assert result == pytest.approx(expected, rel=1e-12)
