@@ -14,6 +14,7 @@ stack too. A model opts out with ``stackable = False``.
 from __future__ import annotations
 
 import copy
+import inspect
 
 import torch
 from torch import nn
@@ -52,6 +53,11 @@ class _StackedAffine(torch.autograd.Function):
         grad, x = grad.to(weight.dtype), x.to(weight.dtype)
         grad_x = torch.bmm(grad, weight) if ctx.needs_input_grad[0] else None
         return grad_x, torch.bmm(grad.transpose(1, 2), x), grad.sum(1)
+
+
+# Function.apply binds the arguments of a setup_context-style Function through inspect.signature at
+# every call, which computes the signature anew unless the function carries it: 48 -> 34 us a call.
+_StackedAffine.forward.__signature__ = inspect.signature(_StackedAffine.forward)
 
 
 class StackedLinear(nn.Module):
