@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Sequence
 
@@ -144,6 +145,11 @@ class ProcessesLauncher(Launcher):
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     results[running.pop(future)] = cloudpickle.loads(future.result())
+        except BrokenProcessPool:
+            # SystemExit: one line and status 1, past Hydra's report of exceptions (a traceback).
+            raise SystemExit(f"sparseae: error: a worker process died (killed, or out of memory) while running "
+                             f"the sweep in {sweep_dir}; the same command resumes it (finished jobs are "
+                             "skipped, checkpoints and claims of dead jobs taken over)") from None
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         return [results[idx] for idx in sorted(results)]

@@ -50,3 +50,15 @@ def test_a_failed_job_fails_the_sweep_and_the_others_finish(tmp_path):
 ])
 def test_the_command_line_naming_it_is_recognised(overrides, named):
     assert names_this_launcher(overrides) is named
+
+
+def test_a_jobs_refusal_stops_the_sweep_with_status_2_and_starts_no_other(tmp_path):
+    sweep = tmp_path / "sweep"
+    first = run_cli("train", "-m", "experiment=quick", "eta=20", f"hydra.sweep.dir={sweep}")
+    assert first.returncode == 0, first.stderr
+    # Job 0's folder now holds a finished run of another config (eta=20): it refuses to overwrite it.
+    result = run_cli("train", "-m", "experiment=quick", "eta=30,40,50", "hydra/launcher=processes",
+                     "hydra.launcher.n_jobs=1", f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 2, result.stderr
+    assert "holds a finished run of another config" in result.stderr
+    assert not (sweep / "1").exists() and not (sweep / "2").exists()
