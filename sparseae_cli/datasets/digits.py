@@ -1,6 +1,5 @@
 """scikit-learn's bundled 8x8 digits (1,797 images): the default, needs no download."""
 
-from sklearn.datasets import load_digits
 
 from . import DATASETS
 from ._base import Dataset
@@ -8,6 +7,8 @@ from ._base import Dataset
 
 @DATASETS.register("digits")
 def load_sklearn_digits(cfg, data_dir) -> Dataset:
+    from sklearn.datasets import load_digits  # lazy (registry.py)
+
     bunch = load_digits()
     return Dataset(
         name="digits",

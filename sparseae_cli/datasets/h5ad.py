@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
 
 from ..errors import DataError
 from ..params import POSITIVE, Options
@@ -42,6 +41,8 @@ def _column(adata, key: str | None, what: str, path: Path) -> np.ndarray | None:
 
 
 def _matrix(adata, layer: str | None, path: Path) -> np.ndarray:
+    from scipy import sparse  # lazy (registry.py)
+
     if layer is not None and layer not in adata.layers:
         raise DataError(f"{path}: no layer '{layer}' (dataset.layer); it has: "
                         f"{', '.join(adata.layers.keys()) or 'none'} (null: adata.X)")

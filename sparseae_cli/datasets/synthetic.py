@@ -6,7 +6,6 @@ simply the first columns, and their indices are named ``inf_*``.
 """
 
 import numpy as np
-from sklearn.datasets import make_classification
 
 from ..params import POSITIVE, POSITIVE_INT, Interval
 from . import DATASETS
@@ -19,6 +18,8 @@ PARAMETERS = {"n_samples": POSITIVE_INT, "n_features": POSITIVE_INT, "n_informat
 
 @DATASETS.register("synthetic", PARAMETERS)
 def load_synthetic(cfg, data_dir) -> Dataset:
+    from sklearn.datasets import make_classification  # lazy (registry.py)
+
     n_features = int(cfg.n_features)
     n_informative = int(cfg.n_informative)
     X, y = make_classification(

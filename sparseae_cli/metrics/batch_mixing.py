@@ -13,9 +13,6 @@ their neighbours come from every cell.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.cluster import KMeans
-from sklearn.metrics import adjusted_rand_score
-from sklearn.neighbors import NearestNeighbors
 
 from ..params import POSITIVE_INT
 from . import METRICS, EvalInputs
@@ -25,6 +22,8 @@ PARAMETERS = {"batch_mixing_k": POSITIVE_INT, "batch_mixing_samples": POSITIVE_I
 
 def neighbour_batch_entropy(points: np.ndarray, groups: np.ndarray, k: int, queries: np.ndarray) -> float:
     """Mean over ``queries`` (row indices) of the normalised entropy of their k neighbours' batches."""
+    from sklearn.neighbors import NearestNeighbors  # lazy (registry.py)
+
     n_groups = int(groups.max()) + 1
     k = min(k, len(points) - 1)
     neighbours = NearestNeighbors(n_neighbors=k + 1).fit(points).kneighbors(points[queries], return_distance=False)
@@ -39,6 +38,9 @@ def neighbour_batch_entropy(points: np.ndarray, groups: np.ndarray, k: int, quer
 
 @METRICS.register("batch_mixing", PARAMETERS)
 def batch_mixing(inputs: EvalInputs) -> dict:
+    from sklearn.cluster import KMeans  # lazy (registry.py)
+    from sklearn.metrics import adjusted_rand_score  # lazy (registry.py)
+
     groups = inputs.groups_test
     if groups is None or len(np.unique(groups)) < 2:
         return {}

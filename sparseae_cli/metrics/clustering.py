@@ -5,13 +5,14 @@ the indices count as one more cluster). Unlabelled data gets the counts only."""
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from . import METRICS, EvalInputs
 
 
 @METRICS.register("clustering")
 def clustering(inputs: EvalInputs) -> dict:
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score  # lazy (registry.py)
+
     clusters = inputs.clusters_test
     if clusters is None:
         return {}

@@ -9,7 +9,6 @@ picked on the very test images it is scored on, which flatters the baseline, not
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import gaussian_filter
 
 from . import METRICS, EvalInputs
 
@@ -18,6 +17,8 @@ SIGMAS = (0.3, 0.5, 0.7, 0.85, 1.0, 1.25, 1.5, 2.0, 3.0)
 
 def filter_images(x: np.ndarray, shape: tuple, sigma: float) -> np.ndarray:
     """Gaussian filtering of flat images (n, C*H*W) over H and W only."""
+    from scipy.ndimage import gaussian_filter  # lazy (registry.py)
+
     images = x.reshape(len(x), *shape)
     return gaussian_filter(images, sigma=(0, 0, sigma, sigma), mode="nearest").reshape(len(x), -1)
 

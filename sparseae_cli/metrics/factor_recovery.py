@@ -10,13 +10,14 @@ unit, ignoring the one-to-one constraint.
 """
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from . import METRICS, EvalInputs
 from ._correlation import abs_correlation
 
 
 def mean_correlation_coefficient(codes: np.ndarray, factors: np.ndarray) -> float:
+    from scipy.optimize import linear_sum_assignment  # lazy (registry.py)
+
     correlation = abs_correlation(codes, factors)
     rows, cols = linear_sum_assignment(correlation, maximize=True)
     return float(correlation[rows, cols].sum() / len(factors.T))

@@ -27,9 +27,6 @@ the distances are between the codes themselves.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-from scipy.spatial.distance import pdist
-from sklearn.metrics import silhouette_score
 
 from ..params import POSITIVE_INT
 from . import METRICS, EvalInputs
@@ -59,6 +56,8 @@ def per_class_sample(labels: np.ndarray, per_class: int, seed: int) -> np.ndarra
 
 def distance_ratio(vectors: np.ndarray, labels: np.ndarray) -> float:
     """Mean within-class over mean between-class pairwise Euclidean distance (pairs i < j)."""
+    from scipy.spatial.distance import pdist  # lazy (registry.py)
+
     distances = pdist(vectors)
     same = pdist(labels[:, None], metric="cityblock") == 0
     between = distances[~same].mean()
@@ -78,6 +77,8 @@ def matched_atom_correlation(atoms: np.ndarray, code_groups: np.ndarray | None,
     """Mean over classes of S[c, g(c)], S[c, g] = mean over the atoms j of group g of
     |corr(class mean c, atom j)|, groups g(c) matched one-to-one to classes to maximise the
     total (Hungarian)."""
+    from scipy.optimize import linear_sum_assignment  # lazy (registry.py)
+
     correlation = abs_correlation(atoms.T, class_means.T)  # (classes x atoms), over pixels
     if code_groups is not None:
         correlation = np.stack([correlation[:, code_groups == g].mean(axis=1) for g in np.unique(code_groups)],
@@ -93,6 +94,8 @@ def atom_silhouette(atoms: np.ndarray, class_means: np.ndarray) -> float:
 
 @METRICS.register("group_structure", {"per_class": POSITIVE_INT})
 def group_structure(inputs: EvalInputs) -> dict:
+    from sklearn.metrics import silhouette_score  # lazy (registry.py)
+
     if len(np.unique(inputs.y_test)) < 2:
         return {}
     per_class = int(inputs.options.get("per_class", DEFAULT_PER_CLASS)) if inputs.options is not None \

@@ -16,7 +16,6 @@ Values are means over images, in nats. Skipped for models without a latent densi
 import math
 
 import numpy as np
-from scipy.special import logsumexp
 
 from ..params import POSITIVE_INT, Optional
 from . import METRICS, EvalInputs
@@ -26,6 +25,8 @@ PARAMETERS = {"likelihood_samples": POSITIVE_INT, "likelihood_rows": Optional(PO
 
 def iwae_bound(log_w: np.ndarray) -> np.ndarray:
     """log (1/K) sum_s exp(log w_s) per row: log_w is (K, n)."""
+    from scipy.special import logsumexp  # lazy (registry.py)
+
     return logsumexp(log_w, axis=0) - math.log(len(log_w))
 
 

@@ -8,14 +8,15 @@ PCA's own test MSE with k components (``pca_mse``) and the model's MSE over PCA'
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import subspace_angles
-from sklearn.decomposition import PCA
 
 from . import METRICS, EvalInputs
 
 
 @METRICS.register("pca_subspace")
 def pca_subspace(inputs: EvalInputs) -> dict:
+    from scipy.linalg import subspace_angles  # lazy (registry.py)
+    from sklearn.decomposition import PCA  # lazy (registry.py)
+
     atoms, x_train = inputs.atoms, inputs.x_train
     if atoms is None or x_train is None or inputs.decoder_activation not in (None, "identity"):
         return {}

@@ -9,7 +9,6 @@ classical baseline: PCA codes of equal length (fitted on the training images), b
 from __future__ import annotations
 
 import numpy as np
-from sklearn.decomposition import PCA
 
 from ..params import POSITIVE_INT
 from . import METRICS, EvalInputs
@@ -34,6 +33,8 @@ def hamming_precision(codes: np.ndarray, labels: np.ndarray, k: int) -> float:
 
 
 def pca_bits(x_train: np.ndarray, x_test: np.ndarray, n_bits: int, seed: int) -> np.ndarray:
+    from sklearn.decomposition import PCA  # lazy (registry.py)
+
     pca = PCA(n_components=n_bits, random_state=seed).fit(x_train)
     return (pca.transform(x_test) > 0).astype(np.uint8)
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from sklearn.model_selection import GridSearchCV, StratifiedShuffleSplit, train_test_split
-from sklearn.svm import LinearSVC
 
 from .. import linear_svm
 from ..params import POSITIVE_INT, Options
@@ -26,12 +24,17 @@ DEFAULTS = {"n_c": 30, "c_min_log10": -2, "c_max_log10": 3, "select_splits": 15,
 
 
 def _select_c_liblinear(x, y, c_grid, cv, opt) -> float:
+    from sklearn.model_selection import GridSearchCV  # lazy (registry.py)
+    from sklearn.svm import LinearSVC  # lazy (registry.py)
+
     grid = GridSearchCV(LinearSVC(dual=False, max_iter=opt["max_iter"]), {"C": c_grid}, cv=cv,
                         refit=False, n_jobs=opt["n_jobs"]).fit(x, y)
     return float(grid.best_params_["C"])
 
 
 def _score_liblinear(x, y, c, splits, opt) -> list[float]:
+    from sklearn.svm import LinearSVC  # lazy (registry.py)
+
     return [LinearSVC(C=c, dual=False, max_iter=opt["max_iter"]).fit(x[tr], y[tr]).score(x[te], y[te])
             for tr, te in splits]
 
@@ -71,6 +74,8 @@ SOLVERS = {"batched": (_select_c_batched, _score_batched),
 
 
 def svm_protocol(codes: np.ndarray, labels: np.ndarray, seed: int = 0, **options) -> dict:
+    from sklearn.model_selection import StratifiedShuffleSplit, train_test_split  # lazy (registry.py)
+
     opt = {**DEFAULTS, **options}
     if opt["solver"] not in SOLVERS:
         raise ValueError(f"eval.svm.solver '{opt['solver']}' is unknown; use one of {', '.join(SOLVERS)}")

@@ -3,12 +3,16 @@ and its inverse their reconstruction (so their MSE is PCA's at that many compone
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
-from sklearn.decomposition import PCA
 
 from ..params import Interval, Optional
 from .base import FittedModel
+
+if TYPE_CHECKING:
+    from sklearn.decomposition import PCA
 
 SEED = Optional(Interval(int, 0, 2**32 - 1, meaning="null: each repeat's own seed"))
 
@@ -28,6 +32,8 @@ class PCAModel(FittedModel):
 
     def fit_pca(self, X: torch.Tensor) -> np.ndarray:
         """Fit the PCA (at most min(n, d) components) and return the coordinates of ``X``."""
+        from sklearn.decomposition import PCA  # lazy (registry.py)
+
         data = X.cpu().numpy()
         self.pca = PCA(min(self.n_components, *data.shape), random_state=self.seed)
         return self.pca.fit_transform(data)

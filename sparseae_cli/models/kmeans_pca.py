@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from sklearn.cluster import KMeans
 
 from ..errors import DataError
 from ..params import POSITIVE_INT, Optional
@@ -19,6 +18,8 @@ PARAMETERS = {"n_components": POSITIVE_INT, "n_clusters": Optional(POSITIVE_INT)
 
 class KMeansPCA(PCAModel):
     def __init__(self, n_components: int, n_clusters: int, n_init: int, seed: int) -> None:
+        from sklearn.cluster import KMeans  # lazy (registry.py)
+
         super().__init__(n_components, seed)
         self.kmeans = KMeans(n_clusters, n_init=n_init, random_state=seed)
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 
 from ..errors import DataError
 from ..params import POSITIVE, POSITIVE_INT, Options
@@ -32,6 +31,8 @@ APPROXIMATE_ABOVE = 50_000
 
 def nearest_neighbours(points: np.ndarray, k: int, method: str, seed: int) -> np.ndarray:
     """(n, k) indices of each point's k nearest other points."""
+    from sklearn.neighbors import NearestNeighbors  # lazy (registry.py)
+
     if method == "auto":
         method = "approximate" if len(points) > APPROXIMATE_ABOVE else "exact"
     if method == "exact":
@@ -87,6 +88,8 @@ class Leiden(PCAModel):
                                        self.neighbors)
 
     def clusters(self, x: torch.Tensor) -> np.ndarray:
+        from sklearn.neighbors import KNeighborsClassifier  # lazy (registry.py)
+
         data = x.cpu().numpy()
         if data.shape == self.fitted.shape and np.array_equal(data, self.fitted):
             return self.labels

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from sklearn.decomposition import NMF
 
 from ..params import NON_NEGATIVE, POSITIVE_INT, Interval, Options
 from . import MODELS, DataSpec
@@ -16,6 +15,8 @@ from .base import NO_CONSTRAINT, NO_REGULARIZER, Dictionary, FittedModel
 
 class SklearnNMF(FittedModel):
     def __init__(self, k: int, alpha_H: float, l1_ratio: float, max_iter: int, seed: int) -> None:
+        from sklearn.decomposition import NMF  # lazy (registry.py)
+
         super().__init__()
         self.nmf = NMF(n_components=k, init="nndsvda", alpha_W=0.0, alpha_H=alpha_H,
                        l1_ratio=l1_ratio, max_iter=max_iter, random_state=seed)
