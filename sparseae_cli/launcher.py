@@ -83,8 +83,16 @@ def warm_up() -> None:
 
 
 def names_this_launcher(overrides: Sequence[str]) -> bool:
-    """True when the command line chooses this launcher (``hydra/launcher=processes``)."""
-    return any(o.replace(" ", "") in (f"hydra/launcher={NAME}", f"+hydra/launcher={NAME}") for o in overrides)
+    """True when the command line chooses this launcher (``hydra/launcher=processes``), read by
+    Hydra's own override parser; False for a line it cannot parse (the checks that follow say why)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(list(overrides))
+    except HydraException:
+        return False
+    return any(o.key_or_group == "hydra/launcher" and not o.is_delete() and o.value() == NAME for o in parsed)
 
 
 def _run_one(payload: bytes, idx: int, overrides: list[str], environ: dict, cwd: str) -> bytes:

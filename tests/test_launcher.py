@@ -26,7 +26,10 @@ def test_a_failed_job_fails_the_sweep_and_the_others_finish(tmp_path):
 @pytest.mark.parametrize("overrides, named", [
     (["hydra/launcher=processes", "eta=1,2"], True),
     (["+hydra/launcher=processes"], True),
+    (["hydra/launcher='processes'"], True),
     (["hydra/launcher=joblib"], False),
+    (["~hydra/launcher=processes"], False),
+    (["eta=[1"], False),  # unparsable: the override check refuses it next
     (["hydra.launcher.n_jobs=2"], False),
     ([], False),
 ])

@@ -56,7 +56,7 @@ class _StackedAffine(torch.autograd.Function):
 
 
 # Function.apply binds the arguments of a setup_context-style Function through inspect.signature at
-# every call, which computes the signature anew unless the function carries it: 48 -> 34 us a call.
+# every call, which computes the signature anew unless the function carries it: 48 -> 35 us a call.
 _StackedAffine.forward.__signature__ = inspect.signature(_StackedAffine.forward)
 
 
