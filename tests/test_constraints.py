@@ -116,6 +116,26 @@ def test_column_thresholds_in_many_chunks_with_odd_columns(dtype):
     assert tau[3] == pytest.approx(np.abs(y[:, 3]).max(), rel=1e-6) and tau[4] == 0
 
 
+def test_projections_in_two_threads_at_once_keep_their_own_work_buffers():
+    """The work buffer is kept between calls, one per thread: two threads projecting different
+    matrices at the same time each get their own matrix's projection."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(10)
+    cases = [(rng.normal(size=(700, 800)) * scale, scale) for scale in (1.0, 50.0)]
+
+    def project(case):
+        y, _ = case
+        return [project_l1_ball(torch.tensor(y), 0.05 * np.abs(y).sum()).numpy() for _ in range(5)]
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(project, cases))
+    for (y, scale), runs in zip(cases, results):
+        expected = numpy_l1_projection(y, 0.05 * np.abs(y).sum())
+        for ours in runs:
+            np.testing.assert_allclose(ours, expected, atol=1e-9 * scale)
+
+
 def test_l1_kkt_conditions_with_ties_and_negatives():
     y = np.array([3.0, -3.0, 3.0, 1.0, -0.5, 0.0, 2.0, -2.0])
     radius = 4.0

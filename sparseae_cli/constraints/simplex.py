@@ -13,17 +13,19 @@ What makes it fast on CPU and GPU alike (``bench/bench_projections.py``):
 - Newton's quadratic convergence from a start estimated on a sample: two or three steps;
 - each step is one threshold and two sums over the data: no boolean mask or compaction
   (on CPU a comparison or ``masked_select`` costs five to twenty element-wise passes);
-- on CPU, large tensors are stepped over in chunks that stay in cache, so no step allocates
-  (fresh pages, not arithmetic, are most of a pass over a large tensor).
+- on CPU, large tensors are stepped over in chunks that stay in cache, worked on in one buffer
+  kept between calls (``_scratch``), so no step allocates (fresh pages, not arithmetic, are most
+  of a pass over a large tensor, and on small ones the cost of the call varied twofold with the
+  allocator's state).
 Vectors of at most ``_SORT_BELOW`` entries take the sort-based closed form instead.
 """
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 import torch
-import torch.nn.functional as F
 
 _MAX_ITERS = 10_000  # Newton ends in at most n steps; this only guards float oddities.
 _SORT_BELOW = 4096  # a sort of this many entries costs less than one Newton step over them
@@ -38,6 +40,23 @@ def _chunks(values: torch.Tensor) -> tuple[torch.Tensor, ...]:
     if values.device.type != "cpu" or len(values) <= rows:
         return (values,)
     return values.split(rows)
+
+
+_SCRATCH = threading.local()  # per thread: two calls in two threads must not share a buffer
+
+
+def _scratch(like: torch.Tensor) -> torch.Tensor:
+    """A work buffer shaped like ``like`` (at most a chunk). On CPU one buffer per thread and
+    dtype is kept between calls: freshly allocated pages cost more than the arithmetic on them
+    (the allocator hands a freed block of this size back to the system), and how often that
+    happens depends on what else the process allocated. Elsewhere a plain allocation."""
+    if like.device.type != "cpu":
+        return torch.empty_like(like, memory_format=torch.contiguous_format)
+    buffers = _SCRATCH.__dict__.setdefault("buffers", {})
+    buffer = buffers.get(like.dtype)
+    if buffer is None or buffer.numel() < like.numel():
+        buffer = buffers[like.dtype] = torch.empty(max(like.numel(), _CHUNK), dtype=like.dtype)
+    return buffer[: like.numel()].view(like.shape)
 
 
 @lru_cache(maxsize=64)
@@ -68,7 +87,7 @@ def _mass_above(magnitudes: torch.Tensor, t: float) -> tuple[float, int]:
     """(sum of the entries above t, their number), chunk by chunk, with arithmetic only."""
     mass, count = 0.0, 0
     for chunk in _chunks(magnitudes):
-        kept = F.threshold(chunk, t, 0.0)  # m where m > t, else 0
+        kept = torch.threshold(chunk, t, 0.0, out=_scratch(chunk))  # m where m > t, else 0
         mass += float(kept.sum())
         count += int(kept.sign_().sum())  # exact: a chunk holds fewer than 2^24 entries
     return mass, count
@@ -132,84 +151,100 @@ def column_l1_thresholds(magnitudes: torch.Tensor, radii: torch.Tensor) -> torch
     ``magnitudes`` is (n, m) non-negative; columns already inside their ball get tau_j = 0.
     Newton's method runs on all the columns at once, from the estimates of
     ``_column_estimates``; a column settles when its active set repeats, so each is exact.
-    Settled columns are skipped by an infinite threshold, and dropped from the block (a
-    gather, which costs more than a step) once they are half of it.
+    A settled column keeps its t, so its count repeats at every later step and it stays
+    settled without any bookkeeping; settled columns are dropped from the block (a gather,
+    which costs about a step) once they are half of it.
     """
     radii = radii.to(magnitudes.dtype)
     norms = magnitudes.sum(dim=0)
     tau = torch.zeros_like(norms)
-    # A zero radius needs no search: tau is the column's largest entry.
-    removed = ((radii <= 0) & (norms > 0)).nonzero().squeeze(1)
-    tau[removed] = magnitudes[:, removed].amax(dim=0)
+    removed = (radii <= 0) & (norms > 0)
+    if bool(removed.any()):  # a zero radius needs no search: tau is the column's largest entry
+        tau = torch.where(removed, magnitudes.amax(dim=0), tau)
     active = (norms > radii) & (radii > 0)
     if not bool(active.any()):
         return tau
-    block, columns, goals = magnitudes, torch.arange(len(norms), device=norms.device), radii
-    t = torch.where(active, _column_estimates(magnitudes, norms, radii, active), torch.inf)
-    found = tau.clone()  # the thresholds known so far, block-aligned
-    # A column is done when its count repeats the last step's (t is the fixed point of its
-    # active set), when the step cannot change t in its dtype (the same), when none is left
-    # after a step from below (rounding overshot tau), or when the count repeats the one before
-    # the last (rounding near tau; from the third step on, as the estimate may sit above tau).
-    last, before = torch.full_like(t, -1), torch.full_like(t, -1)
+    start = torch.where(active, _column_estimates(magnitudes, norms, radii), torch.inf)
+    return torch.where(active, _column_newton(magnitudes, radii, start), tau).clamp_min(0)
+
+
+def _column_newton(block: torch.Tensor, goals: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Newton's method column by column from ``t`` (inf: a column to skip) to the fixed points.
+
+    A column is settled when its count repeats the last step's (t is the fixed point of its
+    active set), when the step cannot change t in its dtype (the same), when none is left after
+    a step from below (rounding overshot tau), or when the count repeats the one before the last
+    (rounding near tau; from the third step on, as the estimate may sit above tau). Its t is
+    then held, so its count repeats at every later step and it stays settled.
+    Skipped columns count 0 from the start, which their first ``last`` repeats.
+    """
+    found = t.clone()  # every column's t, written back from the block when it shrinks
+    columns = torch.arange(len(t), device=t.device)
+    last = torch.where(torch.isinf(t), 0.0, -1.0).to(t.dtype)
+    before = torch.full_like(t, -1)
     for step in range(_MAX_ITERS):
         excess, count = _column_excess(block, t)
         if step == 0:  # an estimate above every entry of its column: restart from t = 0
-            restart = active & (count == 0)
+            restart = (count == 0) & (last < 0)
             if bool(restart.any()):
                 t = torch.where(restart, 0.0, t)
                 excess, count = _column_excess(block, t)
         stepped = t + (excess - goals) / count  # Newton's step, column by column
-        done = active & ((count == last) | (count == before) | (count == 0) | (stepped == t))
-        found = torch.where(done, t, found)
-        active &= ~done
-        if not bool(active.any()):
+        settled = (count == last) | (stepped == t)
+        if step > 0:
+            settled |= (count == before) | (count == 0)
+        t = torch.where(settled, t, stepped)
+        open_columns = len(t) - int(settled.sum())
+        if open_columns == 0:
             break
-        t = torch.where(active, stepped, torch.inf)  # done columns are skipped: none above inf
-        before, last = (last if step >= 2 else before), count  # before: from the first step on
-        if 2 * int(active.sum()) < len(columns):  # drop the done columns from the block
-            tau[columns] = found
-            keep = active.nonzero().squeeze(1)
-            block, columns, goals, t, found = block[:, keep], columns[keep], goals[keep], t[keep], found[keep]
-            active, last, before = active[keep], last[keep], before[keep]
-    tau[columns] = found
-    return tau.clamp_min(0)
+        before, last = (last if step >= 2 else before), count
+        if 2 * open_columns < len(t):  # drop the settled columns from the block
+            found[columns] = t
+            keep = (~settled).nonzero().squeeze(1)
+            block, columns, goals, t = block[:, keep], columns[keep], goals[keep], t[keep]
+            last, before = last[keep], before[keep]
+    found[columns] = t
+    return found
 
 
 def _column_excess(block: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Per column: sum_i max(m_ij - t_j, 0) and #{i : m_ij > t_j}, by row chunks."""
     excess = count = None
     for rows in _chunks(block):
-        kept = (rows - t).clamp_min_(0)
+        kept = torch.sub(rows, t, out=_scratch(rows)).clamp_min_(0)
         piece = kept.sum(dim=0), kept.sign_().sum(dim=0)
         excess, count = piece if excess is None else (excess + piece[0], count + piece[1])
     return excess, count
 
 
-def _column_estimates(magnitudes: torch.Tensor, norms: torch.Tensor, radii: torch.Tensor,
-                      active: torch.Tensor) -> torch.Tensor:
-    """Per-column starts for Newton, taking the active columns as scalings of one distribution.
+def _column_estimates(magnitudes: torch.Tensor, norms: torch.Tensor, radii: torch.Tensor) -> torch.Tensor:
+    """Per-column starts for Newton, taking the columns as scalings of one distribution.
 
     With m_ij = mu_j z_ij (mu_j the column mean) and H(s) = mean(max(z - s, 0)) estimated on a
     pooled sample of the z's, column j needs H(tau_j / mu_j) = radii_j / norms_j. H is
     piecewise linear between the sorted sample points, so it is inverted by interpolation.
     Columns unlike the others only take more steps.
     """
-    n = magnitudes.shape[0]
-    means = (norms / n).clamp_min(torch.finfo(norms.dtype).tiny)
-    chosen = active.nonzero().squeeze(1)
-    g = torch.Generator(device=magnitudes.device).manual_seed(0)
-    rows = torch.randint(n, (_SAMPLE,), generator=g, device=magnitudes.device)
-    cols = chosen[torch.randint(len(chosen), (_SAMPLE,), generator=g, device=magnitudes.device)]
+    n, m = magnitudes.shape
+    tiny = torch.finfo(norms.dtype).tiny
+    means = (norms / n).clamp_min(tiny)
+    rows, cols = _sample_cells(n, m, magnitudes.device)
     z = (magnitudes[rows, cols] / means[cols]).sort(descending=True).values
     # H at the sample points, ascending as s falls: H(z_k) = mean over l < k of (z_l - z_k)
     k = torch.arange(_SAMPLE, dtype=z.dtype, device=z.device)
     h = (z.cumsum(0) - z - k * z) / _SAMPLE
-    target = (radii / norms.clamp_min(torch.finfo(norms.dtype).tiny)).clamp(0, 1)
+    target = (radii / norms.clamp_min(tiny)).clamp(0, 1)
     i = torch.searchsorted(h, target).clamp(1, _SAMPLE - 1)
-    weight = ((target - h[i - 1]) / (h[i] - h[i - 1]).clamp_min(torch.finfo(z.dtype).tiny)).clamp(0, 1)
-    s = z[i - 1] + weight * (z[i] - z[i - 1])
-    return s * means
+    weight = ((target - h[i - 1]) / (h[i] - h[i - 1]).clamp_min(tiny)).clamp(0, 1)
+    return torch.lerp(z[i - 1], z[i], weight) * means
+
+
+@lru_cache(maxsize=64)
+def _sample_cells(n: int, m: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """``_SAMPLE`` cells (rows, columns) of an n x m matrix drawn with a fixed seed."""
+    g = torch.Generator(device=device).manual_seed(0)
+    return (torch.randint(n, (_SAMPLE,), generator=g, device=device),
+            torch.randint(m, (_SAMPLE,), generator=g, device=device))
 
 
 def project_columns_l1(y: torch.Tensor, radii: torch.Tensor,
