@@ -12,7 +12,7 @@ from hydra import compose, initialize_config_dir
 from sparseae_cli.artifacts import RunArtifacts
 from sparseae_cli.cli import conf_dir
 
-from .conftest import assert_clean_error, needs_shared, run_cli
+from .conftest import assert_clean_error, needs_shared, run_cli, run_cli_here
 from .test_datasets import write_omics
 
 TINY = ["train.epochs=1", "train.epochs_phase2=1", "split.repeats=1"]
@@ -98,7 +98,7 @@ def test_mnist_experiment_sample_and_figures(tmp_path, data_dir):
     assert len(RunArtifacts(run).loss_history()) == 2
 
 
-def test_sample_on_digits_and_its_errors(tmp_path):
+def test_sample_on_digits_and_its_errors(tmp_path, capsys):
     run = tmp_path / "run"
     assert run_cli("train", "experiment=quick", f"hydra.run.dir={run}").returncode == 0
     result = run_cli("sample", str(run), "n=4", "burn_in=10", "thin=2", "seed=3")
@@ -108,9 +108,9 @@ def test_sample_on_digits_and_its_errors(tmp_path):
     a = np.load(run / "samples" / "samples.npz")
     b = np.load(tmp_path / "b" / "samples.npz")
     np.testing.assert_array_equal(a["latent"], b["latent"])  # a fixed seed reproduces the chains
-    assert_clean_error(run_cli("sample", str(run), "colour=3"), 2, "unknown option 'colour=3'")
-    assert_clean_error(run_cli("sample", str(run), "n=0"), 2, "n and thin")
-    assert_clean_error(run_cli("sample", str(tmp_path / "nothing")), 2, "no finished run")
+    assert_clean_error(run_cli_here(capsys, "sample", str(run), "colour=3"), 2, "unknown option 'colour=3'")
+    assert_clean_error(run_cli_here(capsys, "sample", str(run), "n=0"), 2, "n and thin")
+    assert_clean_error(run_cli_here(capsys, "sample", str(tmp_path / "nothing")), 2, "no finished run")
 
 
 def test_unknown_paper_table(tmp_path):

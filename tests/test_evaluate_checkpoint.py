@@ -17,7 +17,7 @@ from sparseae_cli.errors import UsageError
 from sparseae_cli.evaluate_command import evaluate_checkpoint
 from sparseae_cli.training import loop
 
-from .conftest import assert_clean_error, run_cli
+from .conftest import assert_clean_error, run_cli, run_cli_here
 
 # Two folds trained as one stacked ensemble, projected gradient: one checkpoint file.
 STACKED = ["train=projected_gradient", "constraint=l11", "eta=50", "split.folds=2", "train.batch_size=64",
@@ -99,29 +99,33 @@ def test_the_command_evaluates_every_checkpointed_job_of_a_sweep(tmp_path, kille
     assert (tmp_path / "out" / "metrics.json").exists()
 
 
-def test_refusals_are_one_line_errors(tmp_path, killed_run):
+def test_refusals_are_one_line_errors(tmp_path, killed_run, capsys):
     out = str(tmp_path / "out")
-    assert_clean_error(run_cli("evaluate", str(killed_run)), 2, "--out")
-    assert_clean_error(run_cli("evaluate", str(killed_run), "--out", str(killed_run)), 2, "must differ")
-    assert_clean_error(run_cli("evaluate", str(tmp_path / "nowhere"), "--out", out), 2, "not a folder")
+    assert_clean_error(run_cli("evaluate", str(killed_run)), 2, "--out")  # as a user runs it
+
+    def here(*args):  # the other refusals in this process: milliseconds instead of 3 s each
+        return run_cli_here(capsys, "evaluate", *args)
+
+    assert_clean_error(here(str(killed_run), "--out", str(killed_run)), 2, "must differ")
+    assert_clean_error(here(str(tmp_path / "nowhere"), "--out", out), 2, "not a folder")
     twin = tmp_path / "elsewhere" / killed_run.name
     twin.parent.mkdir()
     shutil.copytree(killed_run, twin)
-    assert_clean_error(run_cli("evaluate", str(killed_run), str(twin), "--out", out), 2, "share a folder name")
+    assert_clean_error(here(str(killed_run), str(twin), "--out", out), 2, "share a folder name")
 
     cfg = OmegaConf.load(killed_run / "config_resolved.yaml")
     cfg.beta = 0.5  # the checkpoints now belong to another config
     OmegaConf.save(cfg, killed_run / "config_resolved.yaml")
-    assert_clean_error(run_cli("evaluate", str(killed_run), "--out", out), 2, "another config")
+    assert_clean_error(here(str(killed_run), "--out", out), 2, "another config")
 
     for name in [f.name for f in (killed_run / "checkpoints").glob("*.pt")]:
         (killed_run / "checkpoints" / name).rename(killed_run / "checkpoints" / "ensemble_phase1.pt")
-    assert_clean_error(run_cli("evaluate", str(killed_run), "--out", out), 2, "double descent")
+    assert_clean_error(here(str(killed_run), "--out", out), 2, "double descent")
 
     finished = tmp_path / "finished"
     (finished / "checkpoints").mkdir(parents=True)
     (finished / "config_resolved.yaml").write_text((killed_run / "config_resolved.yaml").read_text())
-    assert_clean_error(run_cli("evaluate", str(finished), "--out", out), 2, "no checkpoints")
+    assert_clean_error(here(str(finished), "--out", out), 2, "no checkpoints")
 
 
 def test_members_at_different_epochs_are_refused(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from .conftest import assert_clean_error, needs_shared, run_cli
+from .conftest import assert_clean_error, needs_shared, run_cli, run_cli_here
 
 SLICE = ["dataset=fashion_mnist", "dataset.max_samples=2500", "train.epochs=1",
          "eval.svm.n_c=3", "eval.svm.select_splits=2", "+eval.svm.score_test_size=0.2"]
@@ -40,7 +40,7 @@ def test_each_model_one_epoch_on_a_slice(tmp_path, data_dir, model, extra):
         assert weights["decoder.0.weight"].min() >= 0  # non-negative atoms
 
 
-def test_table_experiment_report_and_figures(tmp_path, data_dir):
+def test_table_experiment_report_and_figures(tmp_path, data_dir, capsys):
     sweep = tmp_path / "sweep"
     common = ["experiment=parts_fashion_table1", *SLICE, "model.train.epochs=1", f"data_dir={data_dir}",
               f"hydra.sweep.dir={sweep}"]
@@ -53,7 +53,7 @@ def test_table_experiment_report_and_figures(tmp_path, data_dir):
     assert len(folders) == 3 and all("data_dir" not in f for f in folders)
     assert sorted(("p=0.01" in f, "p=0.05" in f, "parts_setting=unconstrained" in f) for f in folders) == [
         (False, True, False), (False, True, True), (True, False, False)]
-    report = run_cli("report", "--table", "parts_fashion_table1", str(sweep))
+    report = run_cli_here(capsys, "report", "--table", "parts_fashion_table1", str(sweep))
     assert report.returncode == 0, report.stderr
     table = pd.read_csv(sweep / "report" / "parts_fashion_table1.csv")
     row = table[(table.setting == "p=0.05 beta=0.001") & (table.metric == "hoyer_sparsity")]
@@ -65,16 +65,16 @@ def test_table_experiment_report_and_figures(tmp_path, data_dir):
     assert "p=0.01 beta=0.001" in every  # and the rest of the grid beside them
     epochs = table[(table.setting == "unconstrained") & (table.metric == "epochs_trained")]
     assert epochs["mean"].item() == 1 and re.search(r"\|\s*epochs\s*\|", shown)
-    figs = run_cli("figures", *(str(sweep / f) for f in folders if "p=0.01" not in f), "--out",
-                   str(tmp_path / "f"))
+    figs = run_cli_here(capsys, "figures", *(str(sweep / f) for f in folders if "p=0.01" not in f), "--out",
+                        str(tmp_path / "f"))
     assert figs.returncode == 0, figs.stderr
     for name in ("parts_reconstructions", "parts_max_approximations", "parts_code_histograms", "loss_curves"):
         assert (tmp_path / "f" / f"{name}.png").exists()
-    chosen = run_cli("figures", str(sweep), "--select", "tag=unconstrained", "--select", "p=0.05,beta=0.001",
-                     "--out", str(tmp_path / "s"))
+    chosen = run_cli_here(capsys, "figures", str(sweep), "--select", "tag=unconstrained",
+                          "--select", "p=0.05,beta=0.001", "--out", str(tmp_path / "s"))
     assert chosen.returncode == 0, chosen.stderr
     assert (tmp_path / "s" / "parts_reconstructions.png").exists()
-    grid = run_cli("figures", "--grid", str(sweep), "--out", str(tmp_path / "g"))
+    grid = run_cli_here(capsys, "figures", "--grid", str(sweep), "--out", str(tmp_path / "g"))
     assert grid.returncode == 0, grid.stderr
     assert (tmp_path / "g" / "parts_max_approx_vs_sparsity.png").exists()
 
