@@ -164,7 +164,7 @@ def column_l1_thresholds(magnitudes: torch.Tensor, radii: torch.Tensor) -> torch
     active = (norms > radii) & (radii > 0)
     if not bool(active.any()):
         return tau
-    start = torch.where(active, _column_estimates(magnitudes, norms, radii), torch.inf)
+    start = torch.where(active, _column_estimates(magnitudes, norms, radii, active), torch.inf)
     return torch.where(active, _column_newton(magnitudes, radii, start), tau).clamp_min(0)
 
 
@@ -217,18 +217,21 @@ def _column_excess(block: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, 
     return excess, count
 
 
-def _column_estimates(magnitudes: torch.Tensor, norms: torch.Tensor, radii: torch.Tensor) -> torch.Tensor:
-    """Per-column starts for Newton, taking the columns as scalings of one distribution.
+def _column_estimates(magnitudes: torch.Tensor, norms: torch.Tensor, radii: torch.Tensor,
+                      active: torch.Tensor) -> torch.Tensor:
+    """Per-column starts for Newton, taking the active columns as scalings of one distribution.
 
     With m_ij = mu_j z_ij (mu_j the column mean) and H(s) = mean(max(z - s, 0)) estimated on a
     pooled sample of the z's, column j needs H(tau_j / mu_j) = radii_j / norms_j. H is
     piecewise linear between the sorted sample points, so it is inverted by interpolation.
     Columns unlike the others only take more steps.
     """
-    n, m = magnitudes.shape
+    n = magnitudes.shape[0]
     tiny = torch.finfo(norms.dtype).tiny
     means = (norms / n).clamp_min(tiny)
-    rows, cols = _sample_cells(n, m, magnitudes.device)
+    rows, shares = _sample_cells(n, magnitudes.device)
+    chosen = active.nonzero().squeeze(1)  # not the removed or inside columns: often most, once pruned
+    cols = chosen[(shares * len(chosen)).long()]
     z = (magnitudes[rows, cols] / means[cols]).sort(descending=True).values
     # H at the sample points, ascending as s falls: H(z_k) = mean over l < k of (z_l - z_k)
     k = torch.arange(_SAMPLE, dtype=z.dtype, device=z.device)
@@ -240,11 +243,12 @@ def _column_estimates(magnitudes: torch.Tensor, norms: torch.Tensor, radii: torc
 
 
 @lru_cache(maxsize=64)
-def _sample_cells(n: int, m: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """``_SAMPLE`` cells (rows, columns) of an n x m matrix drawn with a fixed seed."""
+def _sample_cells(n: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """``_SAMPLE`` rows in range(n) and as many shares in [0, 1) (which of the active columns),
+    drawn with a fixed seed."""
     g = torch.Generator(device=device).manual_seed(0)
-    return (torch.randint(n, (_SAMPLE,), generator=g, device=device),
-            torch.randint(m, (_SAMPLE,), generator=g, device=device))
+    shares = torch.rand(_SAMPLE, generator=g, dtype=torch.float64, device=device)
+    return torch.randint(n, (_SAMPLE,), generator=g, device=device), shares
 
 
 def project_columns_l1(y: torch.Tensor, radii: torch.Tensor,
