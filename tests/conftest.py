@@ -55,7 +55,7 @@ def run_cli_here(capsys, *args: str) -> subprocess.CompletedProcess:
         main(list(args))
         code = 0
     except SystemExit as stopped:
-        code = stopped.code if isinstance(stopped.code, int) else 1
+        code = stopped.code if isinstance(stopped.code, int) else int(stopped.code is not None)  # as Python exits
     out, err = capsys.readouterr()
     return subprocess.CompletedProcess(["sparseae", *args], code, out, err)
 
