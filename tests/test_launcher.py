@@ -1,6 +1,6 @@
 """hydra/launcher=processes: failures counted and refusals obeyed as with any launcher, and the
 command line's choice recognised early. That its sweeps give the very bits of jobs run one after
-the other, shared phases and a dead holder's claim included, is tested with joblib's in
+the other, shared phases and a dead holder's claim included, is tested under both launchers in
 test_shared_phases (test_jobs_side_by_side_share_it_and_a_dead_holders_claim_is_taken_over)."""
 
 from __future__ import annotations
