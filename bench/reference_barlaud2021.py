@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -40,6 +39,7 @@ from torch import nn
 from tqdm import tqdm
 
 SEEDS, FOLDS, EPOCHS, BATCH, HIDDEN, LR, LAMBDA = (4, 5, 6), 4, 30, 8, 96, 5e-4, 1e-3
+QUIET = open(os.devnull, "w")  # tqdm still runs, as in the script, but prints nowhere
 
 
 def project_l1(w: torch.Tensor, eta: float) -> torch.Tensor:
@@ -95,11 +95,11 @@ def train(net, loaders, masks, project, eta, save_to: str):
     train_dl, test_dl = loaders
     reconstruction, classification = nn.SmoothL1Loss(reduction="sum"), nn.CrossEntropyLoss(reduction="sum")
     optimizer = torch.optim.Adam(net.parameters(), lr=LR)
-    best, quiet, codes = 0, open(os.devnull, "w"), None
+    best, codes = 0, None
     for epoch in range(EPOCHS):
         net.train()
         totals = [0.0, 0.0, 0.0, 0]
-        for x, y, _ in tqdm(train_dl, file=quiet):
+        for x, y, _ in tqdm(train_dl, file=QUIET):
             code, decoded = net(x)
             loss_c = classification(code, y.long())
             loss_r = LAMBDA * reconstruction(decoded, x)
@@ -125,7 +125,7 @@ def train(net, loaders, masks, project, eta, save_to: str):
                     p.data = project(p.data, eta)
         net.eval()
         correct = 0
-        for x, y, _ in tqdm(test_dl, file=quiet):
+        for x, y, _ in tqdm(test_dl, file=QUIET):
             with torch.no_grad():
                 code, decoded = net(x)
                 (classification(code, y.long()) + LAMBDA * reconstruction(decoded, x)).item()
@@ -206,4 +206,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
